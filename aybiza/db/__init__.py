@@ -1,0 +1,1 @@
+"""Database building blocks shared by every app: fields, locking, schema helpers."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SecurityAppConfig(AppConfig):
+    name = "security_app"
+    verbose_name = "Security"

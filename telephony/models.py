@@ -1,0 +1,170 @@
+"""Models of the telephony app: one class per spec table, in the spec's schema."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from aybiza.db.columns import (
+    choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
+)
+from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
+from aybiza.db.locking import VersionedModel
+
+from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
+
+
+class PhoneNumber(VersionedModel):
+    id = uuid_pk()
+    number = models.CharField(max_length=20)
+    formatted_number = models.CharField(max_length=30)
+    country_code = models.CharField(max_length=3)
+    area_code = optional_varchar(10)
+    local_number = models.CharField(max_length=15)
+    acquisition_method = choice(AcquisitionMethod, max_length=20, null=False)
+    provider = models.CharField(max_length=50)
+    provider_id = optional_varchar(255)
+    capabilities = jsonb({'voice': True, 'sms': False, 'fax': False, 'mms': False})
+    organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='phone_numbers')
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='phone_numbers')
+    agent = fk('agents.Agent', on_delete=models.SET_NULL, null=True, related_name='phone_numbers')
+    settings = jsonb({})
+    monthly_cost = decimal(10, 4, default=Decimal('1.00'))
+    setup_cost = decimal(10, 4, default=Decimal('0.00'))
+    currency = varchar(3, default='USD')
+    status = choice(PhoneNumberStatus, default=PhoneNumberStatus.PENDING)
+    region = models.CharField(max_length=50)
+    compliance_verified = flag(False)
+    compliance_documents = jsonb({})
+    emergency_services_enabled = flag(True)
+    created_at = created_at()
+    updated_at = updated_at()
+    created_by = fk('accounts.User', on_delete=models.PROTECT)
+    updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+    version = lock_version()
+    last_health_check = optional_datetime()
+    health_status = choice(HealthStatus, default=HealthStatus.UNKNOWN, max_length=20)
+
+    class Meta:
+        db_table = table('phone_manager', 'phone_numbers')
+        constraints = [
+            unique('phone_numbers', 'number', name='idx_phone_numbers_number'),
+            choices_check('phone_numbers', 'acquisition_method', AcquisitionMethod),
+            choices_check('phone_numbers', 'status', PhoneNumberStatus),
+            choices_check('phone_numbers', 'health_status', HealthStatus),
+        ]
+        indexes = [
+            models.Index(fields=['tenant', 'status'], name='idx_phone_numbers_tenant_status'),
+            models.Index(fields=['acquisition_method', 'status'], name='idx_phone_numbers_acquisition'),
+            models.Index(fields=['region', 'status'], name='idx_phone_numbers_region'),
+            models.Index(fields=['health_status', 'last_health_check'], name='idx_phone_numbers_health'),
+        ]
+
+    def __str__(self):
+        return self.formatted_number or self.number
+
+
+class PhoneNumberReservation(models.Model):
+    id = uuid_pk()
+    organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='phone_number_reservations')
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='phone_number_reservations')
+    requested_area_code = optional_varchar(10)
+    requested_country = models.CharField(max_length=100)
+    requested_region = optional_varchar(100)
+    acquisition_method = choice(ReservationAcquisitionMethod, max_length=20, null=False)
+    status = choice(ReservationStatus, default=ReservationStatus.PENDING)
+    available_numbers = jsonb([])
+    selected_number = optional_varchar(20)
+    reservation_expires_at = optional_datetime()
+    created_at = created_at()
+    updated_at = updated_at()
+    created_by = fk('accounts.User', on_delete=models.PROTECT)
+    metadata = jsonb({})
+
+    class Meta:
+        db_table = table('phone_manager', 'phone_number_reservations')
+        constraints = [
+            choices_check('phone_number_reservations', 'acquisition_method', ReservationAcquisitionMethod),
+            choices_check('phone_number_reservations', 'status', ReservationStatus),
+        ]
+        indexes = [
+            models.Index(fields=['tenant', 'status'], name='idx_reservations_tenant_status'),
+            models.Index(fields=['reservation_expires_at'], name='idx_reservations_expires', condition=Q(status__in=['reserved', 'available'])),
+        ]
+
+    def __str__(self):
+        return f"{self.requested_country} {self.requested_area_code or ''} ({self.status})".replace("  ", " ")
+
+
+class PortingRequest(models.Model):
+    id = uuid_pk()
+    organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='porting_requests')
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='porting_requests')
+    phone_number = models.CharField(max_length=20)
+    current_provider = models.CharField(max_length=100)
+    account_number = models.CharField(max_length=100)
+    pin_password = EncryptedTextField(null=True, blank=True)
+    authorized_contact = models.JSONField()
+    service_address = models.JSONField()
+    billing_address = models.JSONField(null=True, blank=True)
+    supporting_documents = jsonb([])
+    status = choice(PortingRequestStatus, default=PortingRequestStatus.PENDING)
+    provider_response = jsonb({})
+    estimated_completion = optional_datetime()
+    actual_completion = optional_datetime()
+    created_at = created_at()
+    updated_at = updated_at()
+    created_by = fk('accounts.User', on_delete=models.PROTECT)
+    processed_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+
+    class Meta:
+        db_table = table('phone_manager', 'porting_requests')
+        constraints = [
+            choices_check('porting_requests', 'status', PortingRequestStatus),
+        ]
+        indexes = [
+            models.Index(fields=['tenant', 'status'], name='idx_porting_tenant_status'),
+            models.Index(fields=['estimated_completion', 'status'], name='idx_porting_completion'),
+        ]
+
+    def __str__(self):
+        return f"Port {self.phone_number} from {self.current_provider} ({self.status})"
+
+
+class SipTrunk(models.Model):
+    id = uuid_pk()
+    name = models.CharField(max_length=255)
+    organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='sip_trunks')
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='sip_trunks')
+    provider_name = models.CharField(max_length=100)
+    termination_uri = models.CharField(max_length=500)
+    origination_uris = jsonb([], null=False)
+    authentication_method = choice(SipTrunkAuthenticationMethod, default=SipTrunkAuthenticationMethod.IP_ACL)
+    credentials = EncryptedJSONField(null=True, blank=True)
+    ip_access_control_list = jsonb([])
+    codec_preferences = jsonb(['PCMU', 'PCMA', 'G722'])
+    max_concurrent_calls = integer(10)
+    settings = jsonb({})
+    status = choice(SipTrunkStatus, default=SipTrunkStatus.ACTIVE)
+    last_health_check = optional_datetime()
+    health_status = choice(HealthStatus, default=HealthStatus.UNKNOWN, max_length=20)
+    created_at = created_at()
+    updated_at = updated_at()
+    created_by = fk('accounts.User', on_delete=models.PROTECT)
+    updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+
+    class Meta:
+        db_table = table('phone_manager', 'sip_trunks')
+        constraints = [
+            choices_check('sip_trunks', 'authentication_method', SipTrunkAuthenticationMethod),
+            choices_check('sip_trunks', 'status', SipTrunkStatus),
+            choices_check('sip_trunks', 'health_status', HealthStatus),
+        ]
+        indexes = [
+            models.Index(fields=['tenant', 'status'], name='idx_sip_trunks_tenant_status'),
+            models.Index(fields=['health_status', 'last_health_check'], name='idx_sip_trunks_health'),
+        ]
+
+    def __str__(self):
+        return self.name
+
