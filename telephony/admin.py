@@ -1,0 +1,3 @@
+from aybiza.admin_registry import register_app_models
+
+register_app_models("telephony")
