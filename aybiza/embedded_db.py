@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import psutil
@@ -94,11 +97,18 @@ def _ensure_database(server: PostgresServer) -> None:
                 pass  # another process created it at the same moment
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so the last process still stops the server."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def database_settings() -> dict:
     """Start (or reuse) the embedded server; return Django DATABASES settings for it."""
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     _prune_dead_handles()
     server = get_server(DATA_DIR, cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     _configure(server)
     _ensure_database(server)
     info = server.get_postmaster_info()
