@@ -3,7 +3,9 @@
 Every save of an existing row runs `UPDATE ... SET version = version + 1
 WHERE id = %s AND version = <the version this instance was read at>`.
 If another writer got there first, no row matches, nothing is changed and
-`StaleVersionError` is raised. `QuerySet.update()` bypasses this on purpose
+`StaleVersionError` is raised. Like any error inside save(), it spoils an
+enclosing transaction: callers that want to recover wrap the save in its own
+`transaction.atomic()` (services do). `QuerySet.update()` bypasses this on purpose
 (bulk maintenance); business changes go through services that call save().
 """
 
@@ -16,10 +18,14 @@ class StaleVersionError(Exception):
     def __init__(self, model, pk, expected, current):
         self.model, self.pk, self.expected, self.current = model, pk, expected, current
         name = model._meta.verbose_name
-        super().__init__(
-            f"This {name} was changed by someone else (version {current}, yours {expected}). "
-            "Reload it and apply your change again."
-        )
+        if current is None:
+            message = f"This {name} was deleted by someone else; nothing was saved."
+        else:
+            message = (
+                f"This {name} was changed by someone else (version {current}, yours {expected}). "
+                "Reload it and apply your change again."
+            )
+        super().__init__(message)
 
 
 class VersionedModel(models.Model):
@@ -38,7 +44,8 @@ class VersionedModel(models.Model):
         if updated:
             self.version = new_version
             return True
+        # Django only calls this for rows it loaded (new rows are inserted
+        # directly), so a missing row was deleted meanwhile: refuse rather than
+        # let save() fall back to an INSERT that would bring it back.
         current = base_qs.filter(pk=pk_val).values_list("version", flat=True).first()
-        if current is None and not base_qs.filter(pk=pk_val).exists():
-            return False  # row gone: let Django decide (insert or raise)
         raise StaleVersionError(type(self), pk_val, expected, current)
