@@ -81,6 +81,8 @@ def _database() -> dict:
     # Django's PostgreSQL backend, plus ON DELETE on foreign keys (aybiza/db/backend).
     database["ENGINE"] = "aybiza.db.backend"
     database.setdefault("OPTIONS", {})
+    # Lets parallel test runs on one server use separate databases.
+    database["TEST"] = {"NAME": env("AYBIZA_TEST_DATABASE", default=None)}
     return database
 
 
