@@ -60,6 +60,7 @@ class Organization(VersionedModel):
             models.Index(fields=['status', '-created_at'], name='idx_organizations_status_created'),
             models.Index(fields=['compliance_status', 'compliance_verified_at'], name='idx_organizations_compliance'),
         ]
+        permissions = [('verify_organization_compliance', 'Can verify, reject and expire organization compliance')]
 
     def __str__(self):
         return self.name

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Q
 
 from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_text, table, unique, updated_at, uuid_pk,
@@ -79,7 +80,10 @@ class AgentVersion(models.Model):
         constraints = [
             choices_check('agent_versions', 'status', AgentVersionStatus),
             unique('agent_versions', 'agent', 'version'),
+            # added (docs/decisions.md): at most one published version per agent
+            models.UniqueConstraint(fields=['agent'], condition=Q(is_published=True), name='agent_versions_one_published'),
         ]
+        permissions = [('publish_agentversion', 'Can publish, roll back and archive agent versions')]
         indexes = [
             models.Index(fields=['agent', 'is_published', '-version'], name='idx_agent_versions_published'),
             models.Index(fields=['status', '-created_at'], name='idx_agent_versions_status'),

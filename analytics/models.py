@@ -167,3 +167,58 @@ class DetailedMetric(models.Model):
     def __str__(self):
         return f"{self.metric_name}={self.metric_value} ({self.call_sid})"
 
+
+
+# --- Rollups (docs/timeseries.md) -------------------------------------------
+# Read-only views of the spec's hourly aggregates, under the spec's names.
+# Unmanaged: the migrations create them as a TimescaleDB continuous aggregate
+# or as a table the application refreshes (manage.py refresh_rollups), and the
+# ORM reads either the same way. A continuous aggregate can have no surrogate
+# key and Django's admin refuses CompositePrimaryKey models, so the bucket
+# column stands in as `primary_key`: fine for listing, filtering and ordering;
+# never .get() a row by pk (many rows share a bucket). The natural key is
+# (hour, tenant_id, agent_id) / (hour, tenant_id, metric_name).
+
+
+class CallAnalyticsHourly(models.Model):
+    """call_analytics.call_analytics_hourly: calls per hour, tenant and agent."""
+
+    hour = models.DateTimeField(primary_key=True)
+    tenant_id = models.UUIDField()
+    agent_id = models.UUIDField(null=True)
+    total_calls = models.BigIntegerField()
+    avg_duration = models.DecimalField(max_digits=30, decimal_places=10, null=True)
+    avg_quality = models.DecimalField(max_digits=30, decimal_places=10, null=True)
+    total_cost = models.DecimalField(max_digits=30, decimal_places=10, null=True)
+    successful_calls = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = table('call_analytics', 'call_analytics_hourly')
+        ordering = ['-hour']
+        verbose_name = 'hourly call analytics'
+        verbose_name_plural = 'hourly call analytics'
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H:00} {self.tenant_id}: {self.total_calls} calls"
+
+
+class PerformanceMetricsHourly(models.Model):
+    """call_analytics.performance_metrics_hourly: latency metrics per hour, tenant and metric."""
+
+    hour = models.DateTimeField(primary_key=True)
+    tenant_id = models.UUIDField()
+    metric_name = models.CharField(max_length=100)
+    avg_value = models.FloatField()
+    min_value = models.FloatField()
+    max_value = models.FloatField()
+    sample_count = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = table('call_analytics', 'performance_metrics_hourly')
+        ordering = ['-hour']
+        verbose_name = 'hourly performance metric'
+
+    def __str__(self):
+        return f"{self.hour:%Y-%m-%d %H:00} {self.metric_name}: avg {self.avg_value:g}"

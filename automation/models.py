@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Q
 
 from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
@@ -76,7 +77,10 @@ class WorkflowVersion(models.Model):
         constraints = [
             choices_check('workflow_versions', 'status', WorkflowVersionStatus),
             unique('workflow_versions', 'workflow', 'version'),
+            # added (docs/decisions.md): at most one published version per workflow
+            models.UniqueConstraint(fields=['workflow'], condition=Q(is_published=True), name='workflow_versions_one_published'),
         ]
+        permissions = [('publish_workflowversion', 'Can publish, roll back and archive workflow versions')]
 
     def __str__(self):
         return f"{self.workflow} v{self.version}"
@@ -200,7 +204,10 @@ class ToolVersion(models.Model):
         constraints = [
             choices_check('tool_versions', 'status', ToolVersionStatus),
             unique('tool_versions', 'tool', 'version'),
+            # added (docs/decisions.md): at most one published version per tool
+            models.UniqueConstraint(fields=['tool'], condition=Q(is_published=True), name='tool_versions_one_published'),
         ]
+        permissions = [('publish_toolversion', 'Can publish, roll back and deprecate tool versions')]
 
     def __str__(self):
         return f"{self.tool} v{self.version}"

@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 FIELD_ENCRYPTION_KEYS = env.list("AYBIZA_FIELD_ENCRYPTION_KEYS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "aybiza.admin.apps.OpsAdminConfig",  # django.contrib.admin with the ops console site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,10 +40,13 @@ INSTALLED_APPS = [
     "analytics",
     "automation",
     "security_app",
+    "aybiza.ops_console",  # indexes of the ops console (aybiza/admin)
+    "aybiza.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aybiza.api.middleware.ApiAccessMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,6 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # who may reach the admin). Created by `manage.py seed_demo` / `create_ops_user`.
 PLATFORM_ORGANIZATION_SLUG = env("AYBIZA_PLATFORM_ORGANIZATION_SLUG", default="aybiza-ops")
 
+# Business services (docs/services.md): how long a compliance verification
+# lasts (`manage.py expire_compliance`) and how long a reserved phone number is held.
+AYBIZA_COMPLIANCE_VALIDITY_DAYS = env.int("AYBIZA_COMPLIANCE_VALIDITY_DAYS", default=365)
+AYBIZA_RESERVATION_HOLD_MINUTES = env.int("AYBIZA_RESERVATION_HOLD_MINUTES", default=15)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -120,12 +128,70 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".local" / "static"
 
+# The tenant API (docs/api.md). Every /api/v1/ view derives from
+# aybiza.api.viewsets, which sets authentication, scopes, rate limits and the
+# tenant's row-level-security context; these are the defaults it builds on.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aybiza.api.schema.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["aybiza.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["aybiza.api.scopes.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["aybiza.api.ratelimit.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "aybiza.api.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "aybiza.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+AYBIZA_API = {
+    # Client addresses (CIDRs) of reverse proxies whose X-Forwarded-For is believed.
+    "TRUSTED_PROXIES": env.list("AYBIZA_API_TRUSTED_PROXIES", default=[]),
+    # Largest request body accepted (413 above it); the bulk metrics endpoint needs ~3 MB for 10,000 rows.
+    "MAX_BODY_BYTES": env.int("AYBIZA_API_MAX_BODY_BYTES", default=16 * 1024 * 1024),
+    # api_access_logs rows are buffered and written by a background thread ("background"),
+    # or only when aybiza.api.accesslog.flush() is called ("manual", the tests).
+    "ACCESS_LOG_MODE": env("AYBIZA_API_ACCESS_LOG_MODE", default="background"),
+    "ACCESS_LOG_FLUSH_SECONDS": 1.0,
+    # api_keys.last_used_at / usage_count are written at most this often per key.
+    "USAGE_WRITE_INTERVAL_SECONDS": 60,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AYBIZA back-office API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "The tenant integration API. Authenticate with `Authorization: Bearer <API key>`; see docs/api.md.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several tables share column names ("status", "acquisition_method") with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStatusEnum": "agents.choices.AgentStatus",  # = automation WorkflowStatus
+        "VersionStatusEnum": "agents.choices.AgentVersionStatus",  # = automation WorkflowVersionStatus
+        "PhoneNumberStatusEnum": "telephony.choices.PhoneNumberStatus",
+        "ReservationStatusEnum": "telephony.choices.ReservationStatus",
+        "PortingRequestStatusEnum": "telephony.choices.PortingRequestStatus",
+        "SipTrunkStatusEnum": "telephony.choices.SipTrunkStatus",
+        "HealthStatusEnum": "telephony.choices.HealthStatus",
+        "AcquisitionMethodEnum": "telephony.choices.AcquisitionMethod",
+        "NewNumberAcquisitionMethodEnum": [("managed", "Managed"), ("sip_trunk", "Sip Trunk"), ("twilio", "Twilio")],
+        "ReservationAcquisitionMethodEnum": "telephony.choices.ReservationAcquisitionMethod",
+        "CallStatusEnum": "analytics.choices.CallStatus",
+        "ExecutionStatusEnum": "automation.choices.ExecutionStatus",
+        "NodeExecutionStatusEnum": "automation.choices.NodeExecutionStatus",
+        "ToolStatusEnum": "automation.choices.ToolStatus",
+        "ToolVersionStatusEnum": "automation.choices.ToolVersionStatus",
+        "ApiKeyStatusEnum": "security_app.choices.ApiKeyStatus",
+        "AuditLogStatusEnum": "security_app.choices.AuditLogStatus",
+        "ComplianceReportStatusEnum": "security_app.choices.ComplianceReportStatus",
+        "SeverityEnum": "security_app.choices.Severity",
+    },
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 LOGGING = {

@@ -37,6 +37,7 @@ class ApiKey(VersionedModel):
             unique('api_keys', 'key_hash'),
             choices_check('api_keys', 'status', ApiKeyStatus),
         ]
+        permissions = [('revoke_apikey', 'Can revoke API keys')]
 
     def __str__(self):
         return self.name
@@ -109,6 +110,7 @@ class SecurityEvent(models.Model):
             models.Index(fields=['severity', 'resolved', '-timestamp'], name='idx_security_events_severity'),
             models.Index(fields=['event_type', '-timestamp'], name='idx_security_events_type'),
         ]
+        permissions = [('review_securityevent', 'Can resolve security events')]
 
     def __str__(self):
         return f"{self.event_type} ({self.severity}) at {self.timestamp:%Y-%m-%d %H:%M}"
@@ -142,6 +144,7 @@ class PromptInjectionAttempt(models.Model):
         indexes = [
             models.Index(fields=['tenant', '-timestamp'], name='idx_prompt_injection_tenant_time'),  # added (docs/decisions.md): tenant locality
         ]
+        permissions = [('review_promptinjectionattempt', 'Can review prompt injection attempts')]
 
     def __str__(self):
         return f"Prompt injection ({self.threat_level}, {self.action_taken}) at {self.timestamp:%Y-%m-%d %H:%M}"
@@ -177,6 +180,7 @@ class VoiceSecurityEvent(models.Model):
         indexes = [
             models.Index(fields=['tenant', '-timestamp'], name='idx_voice_security_tenant_time'),  # added (docs/decisions.md): tenant locality
         ]
+        permissions = [('review_voicesecurityevent', 'Can review voice security events')]
 
     def __str__(self):
         return f"{self.event_type} ({self.threat_level}) on {self.call_sid}"
@@ -246,3 +250,30 @@ class ComplianceReport(models.Model):
     def __str__(self):
         return f"{self.report_type} report {self.reporting_period_start:%Y-%m-%d}..{self.reporting_period_end:%Y-%m-%d}"
 
+
+
+# --- Rollups (docs/timeseries.md) -------------------------------------------
+# Unmanaged, read-only: a TimescaleDB continuous aggregate or an application-
+# refreshed table of the same name and columns (see analytics.models for why
+# the bucket column is the Django primary key; never .get() by it).
+
+
+class SecurityEventsDaily(models.Model):
+    """security.security_events_daily: security events per day, tenant, type and severity."""
+
+    day = models.DateTimeField(primary_key=True)
+    tenant_id = models.UUIDField(null=True)
+    event_type = models.CharField(max_length=100)
+    severity = models.CharField(max_length=20)
+    event_count = models.BigIntegerField()
+    resolved_count = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = table('security', 'security_events_daily')
+        ordering = ['-day']
+        verbose_name = 'daily security events'
+        verbose_name_plural = 'daily security events'
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.event_type}/{self.severity}: {self.event_count}"

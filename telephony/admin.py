@@ -1,3 +1,192 @@
-from aybiza.admin_registry import register_app_models
+"""Ops console: phone numbers and SIP trunks (created through their services, so tenant limits apply),
+number reservations and number porting (approval flows)."""
 
-register_app_models("telephony")
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import widgets
+
+from aybiza.admin.base import OpsModelAdmin, OrganizationFromTenantMixin, ServiceCreateMixin
+from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, ReasonForm
+from aybiza.admin.forms import JSONEditorField
+
+from .models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+
+PORTING_PERMISSION = "telephony.approve_portingrequest"
+PORTING_MACHINE = "telephony.services.porting:PORTING"
+RESERVATION_PERMISSION = "telephony.manage_phonenumberreservation"
+RESERVATION_MACHINE = "telephony.services.reservations:RESERVATION"
+
+
+# --- phone numbers and trunks ---------------------------------------------------------------------------------
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(ServiceCreateMixin, OpsModelAdmin):
+    create_service = "telephony.services.phone_numbers.phone_number_create"
+    create_resource = "phone_number"
+    list_display = ("number", "formatted_number", "tenant", "agent", "status", "acquisition_method", "provider",
+                    "region", "health_status", "monthly_cost")
+    list_select_related = ("tenant", "agent")
+    list_filter = ("status", "acquisition_method", "health_status", "region", "compliance_verified", "created_at")
+    search_fields = ("number", "formatted_number", "local_number", "provider_id", "tenant__name", "agent__name")
+    readonly_fields = ("organization", "formatted_number", "country_code", "area_code", "local_number")
+    fieldsets = (
+        (None, {"fields": ("number", "formatted_number", "country_code", "area_code", "local_number", "status")}),
+        ("Ownership", {"fields": ("organization", "tenant", "agent")}),
+        ("Provider", {"fields": ("acquisition_method", "provider", "provider_id", "region", "capabilities")}),
+        ("Cost", {"fields": ("monthly_cost", "setup_cost", "currency")}),
+        ("Compliance and health", {"fields": ("compliance_verified", "compliance_documents",
+                                              "emergency_services_enabled", "health_status", "last_health_check")}),
+        ("Settings", {"fields": ("settings",)}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("tenant", "number", "status"),
+                "description": "Any format; stored as E.164 with its parts filled in."}),
+        ("Provider", {"fields": ("acquisition_method", "provider", "provider_id", "region", "capabilities", "agent")}),
+        ("Cost", {"fields": ("monthly_cost", "setup_cost", "currency")}),
+    )
+
+    def precheck(self, tenant, cleaned_data):
+        from .services.numbers import parse_number
+
+        if cleaned_data.get("number"):
+            parse_number(cleaned_data["number"])
+        super().precheck(tenant, cleaned_data)
+
+
+@admin.register(SipTrunk)
+class SipTrunkAdmin(ServiceCreateMixin, OpsModelAdmin):
+    create_service = "telephony.services.sip_trunks.sip_trunk_create"
+    create_resource = "sip_trunk"
+    list_display = ("name", "tenant", "provider_name", "termination_uri", "authentication_method", "status",
+                    "health_status", "max_concurrent_calls")
+    list_select_related = ("tenant",)
+    list_filter = ("status", "authentication_method", "health_status", "created_at")
+    search_fields = ("name", "provider_name", "termination_uri", "tenant__name")
+    readonly_fields = ("organization",)
+    fieldsets = (
+        (None, {"fields": ("name", "organization", "tenant", "status", "provider_name")}),
+        ("Routing", {"fields": ("termination_uri", "origination_uris", "codec_preferences", "max_concurrent_calls")}),
+        ("Authentication", {"fields": ("authentication_method", "credentials", "ip_access_control_list")}),
+        ("Health", {"fields": ("health_status", "last_health_check")}),
+        ("Settings", {"fields": ("settings",)}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("tenant", "name", "provider_name", "status")}),
+        ("Routing", {"fields": ("termination_uri", "origination_uris", "codec_preferences", "max_concurrent_calls")}),
+        ("Authentication", {"fields": ("authentication_method", "credentials", "ip_access_control_list")}),
+    )
+
+
+# --- reservations -----------------------------------------------------------------------------------------
+
+class OfferForm(FlowForm):
+    candidates = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text="Numbers from the carrier, one per line; blank: numbers are generated for the requested country/area.",
+    )
+    count = forms.IntegerField(min_value=1, max_value=50, initial=5)
+
+    def service_kwargs(self):
+        kwargs = {"count": self.cleaned_data["count"]}
+        lines = [line.strip() for line in (self.cleaned_data.get("candidates") or "").splitlines() if line.strip()]
+        if lines:
+            kwargs["candidates"] = lines
+        return kwargs
+
+
+class ReserveForm(FlowForm):
+    number = forms.ChoiceField(help_text="One of the numbers offered.")
+    hold_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60, required=False,
+                                      help_text="How long the number is held (default from settings).")
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        offered = list((obj.available_numbers or []) if obj is not None else [])
+        self.fields["number"].choices = [(n, n) for n in offered if isinstance(n, str)]
+
+
+class CompleteReservationForm(FlowForm):
+    provider = forms.CharField(initial="aybiza", max_length=50)
+    region = forms.CharField(required=False, max_length=50, help_text="Blank: the organization's data residency region.")
+
+
+@admin.register(PhoneNumberReservation)
+class PhoneNumberReservationAdmin(OrganizationFromTenantMixin, FlowAdminMixin, OpsModelAdmin):
+    list_display = ("__str__", "tenant", "requested_country", "requested_area_code", "acquisition_method", "status",
+                    "selected_number", "reservation_expires_at", "created_at")
+    list_select_related = ("tenant",)
+    list_filter = ("status", "acquisition_method", "created_at", "reservation_expires_at")
+    search_fields = ("selected_number", "requested_area_code", "requested_country", "tenant__name")
+    readonly_fields = ("organization", "status", "available_numbers", "selected_number", "reservation_expires_at")
+    fieldsets = (
+        (None, {"fields": ("organization", "tenant", "status")}),
+        ("Request", {"fields": ("requested_country", "requested_area_code", "requested_region", "acquisition_method")}),
+        ("Offer", {"fields": ("available_numbers", "selected_number", "reservation_expires_at"),
+                   "description": "Filled by Offer / Reserve / Complete (buttons above)."}),
+        ("Metadata", {"fields": ("metadata",)}),
+    )
+    flows = (
+        Flow("offer", "Offer numbers", "telephony.services.reservations.reservation_offer", "reservation",
+             RESERVATION_PERMISSION, form=OfferForm, machine=RESERVATION_MACHINE, bulk=False),
+        Flow("reserve", "Reserve a number", "telephony.services.reservations.reservation_reserve", "reservation",
+             RESERVATION_PERMISSION, form=ReserveForm, machine=RESERVATION_MACHINE),
+        Flow("complete", "Complete (create the number)", "telephony.services.reservations.reservation_complete",
+             "reservation", RESERVATION_PERMISSION, form=CompleteReservationForm, machine=RESERVATION_MACHINE,
+             bulk=False),
+        Flow("expire", "Expire", "telephony.services.reservations.reservation_expire", "reservation",
+             RESERVATION_PERMISSION, machine=RESERVATION_MACHINE),
+    )
+
+
+# --- porting --------------------------------------------------------------------------------------------------
+
+class PortingStepForm(FlowForm):
+    estimated_completion = forms.SplitDateTimeField(required=False, widget=widgets.AdminSplitDateTime)
+    provider_response = JSONEditorField(required=False, expected_type=dict,
+                                        help_text="The provider's answer (merged into the stored one).")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class PortingRejectForm(FlowForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Required; sent back and audited.")
+    provider_response = JSONEditorField(required=False, expected_type=dict)
+
+
+class PortingCompleteForm(FlowForm):
+    actual_completion = forms.SplitDateTimeField(required=False, widget=widgets.AdminSplitDateTime,
+                                                 help_text="Blank: now.")
+    provider = forms.CharField(required=False, max_length=50, help_text="Blank: the request's current provider.")
+    region = forms.CharField(required=False, max_length=50)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def _porting_flow(name, label, form, **kwargs):
+    return Flow(name, label, f"telephony.services.porting.porting_request_{name}", "porting_request",
+                PORTING_PERMISSION, form=form, machine=PORTING_MACHINE, **kwargs)
+
+
+@admin.register(PortingRequest)
+class PortingRequestAdmin(OrganizationFromTenantMixin, FlowAdminMixin, OpsModelAdmin):
+    list_display = ("phone_number", "tenant", "current_provider", "status", "estimated_completion",
+                    "actual_completion", "processed_by", "created_at")
+    list_select_related = ("tenant", "processed_by")
+    list_filter = ("status", "created_at", "estimated_completion")
+    search_fields = ("phone_number", "current_provider", "account_number", "tenant__name")
+    readonly_fields = ("organization", "status", "provider_response", "estimated_completion", "actual_completion",
+                       "processed_by")
+    fieldsets = (
+        (None, {"fields": ("organization", "tenant", "phone_number", "status")}),
+        ("Current provider", {"fields": ("current_provider", "account_number", "pin_password")}),
+        ("Contacts and addresses", {"fields": ("authorized_contact", "service_address", "billing_address")}),
+        ("Documents", {"fields": ("supporting_documents",)}),
+        ("Progress", {"fields": ("provider_response", "estimated_completion", "actual_completion", "processed_by"),
+                      "description": "Recorded by the steps (buttons above)."}),
+    )
+    flows = (
+        _porting_flow("submit", "Submit to provider", PortingStepForm),
+        _porting_flow("start", "Start", PortingStepForm),
+        _porting_flow("approve", "Approve", PortingStepForm),
+        _porting_flow("reject", "Reject", PortingRejectForm),
+        _porting_flow("complete", "Complete (create the number)", PortingCompleteForm, bulk=False),
+        _porting_flow("cancel", "Cancel", ReasonForm),
+    )

@@ -91,6 +91,7 @@ class PhoneNumberReservation(models.Model):
             models.Index(fields=['tenant', 'status'], name='idx_reservations_tenant_status'),
             models.Index(fields=['reservation_expires_at'], name='idx_reservations_expires', condition=Q(status__in=['reserved', 'available'])),
         ]
+        permissions = [('manage_phonenumberreservation', 'Can offer, reserve, complete and expire number reservations')]
 
     def __str__(self):
         return f"{self.requested_country} {self.requested_area_code or ''} ({self.status})".replace("  ", " ")
@@ -126,6 +127,7 @@ class PortingRequest(models.Model):
             models.Index(fields=['tenant', 'status'], name='idx_porting_tenant_status'),
             models.Index(fields=['estimated_completion', 'status'], name='idx_porting_completion'),
         ]
+        permissions = [('approve_portingrequest', 'Can process porting requests (submit, start, approve, reject, complete, cancel)')]
 
     def __str__(self):
         return f"Port {self.phone_number} from {self.current_provider} ({self.status})"

@@ -91,6 +91,32 @@ ADDED_INDEXES = {
         "prompt_injection_attempts", [("tenant_id", False), ("timestamp", True)], "tenant locality"),
     "idx_voice_security_tenant_time": (
         "voice_security_events", [("tenant_id", False), ("timestamp", True)], "tenant locality"),
+    # Newest-first changelists of the ops console (aybiza/ops_console/migrations, docs/ops-console.md).
+    **{name: (table, [(column, True), ("id", True)], "admin changelist: newest first within a recent window")
+       for name, table, column in [
+           ("idx_calls_start_time_admin", "calls", "start_time"),
+           ("idx_call_transcripts_created_admin", "call_transcripts", "created_at"),
+           ("idx_call_analytics_created_admin", "call_analytics", "created_at"),
+           ("idx_detailed_metrics_time_admin", "detailed_metrics", "timestamp"),
+           ("idx_execution_logs_time_admin", "execution_logs", "timestamp"),
+           ("idx_node_executions_started_admin", "node_executions", "started_at"),
+           ("idx_audit_logs_time_admin", "audit_logs", "timestamp"),
+           ("idx_security_events_time_admin", "security_events", "timestamp"),
+           ("idx_api_access_logs_time_admin", "api_access_logs", "timestamp"),
+           ("idx_prompt_injection_time_admin", "prompt_injection_attempts", "timestamp"),
+           ("idx_voice_security_time_admin", "voice_security_events", "timestamp"),
+       ]},
+}
+
+# Partial UNIQUE indexes the spec does not list, declared as UniqueConstraint(condition=...) in the models.
+# name -> (table, [(column, desc)], predicate as pg_get_expr() prints it, reason)
+ADDED_PARTIAL_UNIQUE_INDEXES = {
+    "agent_versions_one_published": (
+        "agent_versions", [("agent_id", False)], "is_published", "at most one published version per agent"),
+    "workflow_versions_one_published": (
+        "workflow_versions", [("workflow_id", False)], "is_published", "at most one published version per workflow"),
+    "tool_versions_one_published": (
+        "tool_versions", [("tool_id", False)], "is_published", "at most one published version per tool"),
 }
 
 CONFDELTYPE = {"CASCADE": "c", "SET NULL": "n", "NO ACTION": "a", "RESTRICT": "r", "SET DEFAULT": "d"}
@@ -340,6 +366,7 @@ def test_spec_lists_thirty_tables():
     assert len(TABLES) == 30
     assert all(SPEC_INDEXES[name]["table"] in TABLES for name in SPEC_INDEXES)
     assert set(ADDED_INDEXES).isdisjoint(SPEC_INDEXES)
+    assert set(ADDED_PARTIAL_UNIQUE_INDEXES).isdisjoint(SPEC_INDEXES)
 
 
 @pytest.mark.parametrize("table_name", TABLES)
@@ -555,9 +582,16 @@ def test_no_unexpected_indexes(live, table_name):
             if index["unique"] or index["predicate"] is not None:
                 problems.append(f"{name}: the listed addition is a plain, non-unique, non-partial index")
             continue
+        if name in ADDED_PARTIAL_UNIQUE_INDEXES and ADDED_PARTIAL_UNIQUE_INDEXES[name][0] == table_name:
+            _table, columns, predicate, _reason = ADDED_PARTIAL_UNIQUE_INDEXES[name]
+            problems += _index_shape_problems(name, index, columns)
+            if not index["unique"] or index["predicate"] != predicate:
+                problems.append(f"{name}: UNIQUE ... WHERE {predicate} expected, found unique={index['unique']}, "
+                                f"where={index['predicate']}")
+            continue
         problems.append(f"unexpected index {name} on {index['columns']} (unique={index['unique']}, "
                         f"where={index['predicate']})")
-    for name, (table, _columns, _reason) in ADDED_INDEXES.items():
+    for name, (table, *_rest) in [*ADDED_INDEXES.items(), *ADDED_PARTIAL_UNIQUE_INDEXES.items()]:
         if table == table_name and name not in indexes:
             problems.append(f"listed addition {name} is missing (remove it from ADDED_INDEXES if dropped)")
     assert not problems, report(problems, table_name)

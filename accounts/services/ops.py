@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 
-from .models import Organization, Role, User
+from ..models import Organization, Role, User
 
 OPS_SUPERUSER_ROLE = "Platform superuser"
 OPS_STAFF_ROLE = "Platform operator"

@@ -1,0 +1,16 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class OpsAdminConfig(AdminConfig):
+    """`django.contrib.admin` with the ops console's AdminSite as `admin.site`."""
+
+    default_site = "aybiza.admin.site.OpsAdminSite"
+
+    def ready(self):
+        super().ready()
+        from django.contrib import admin
+        from django.contrib.auth.models import Group
+
+        # Back-office permissions come from roles (accounts/roles.py), not from auth groups.
+        if admin.site.is_registered(Group):
+            admin.site.unregister(Group)

@@ -1,0 +1,15 @@
+"""The API's settings (settings.AYBIZA_API), with defaults."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    "TRUSTED_PROXIES": [],
+    "MAX_BODY_BYTES": 16 * 1024 * 1024,
+    "ACCESS_LOG_MODE": "background",
+    "ACCESS_LOG_FLUSH_SECONDS": 1.0,
+    "USAGE_WRITE_INTERVAL_SECONDS": 60,
+}
+
+
+def api_setting(name: str):
+    return {**DEFAULTS, **getattr(settings, "AYBIZA_API", {})}[name]

@@ -1,0 +1,145 @@
+"""Per-key rate limits (api_keys.rate_limit), exact across processes, threads and hosts.
+
+The shared store is PostgreSQL itself: security.api_rate_counters holds one
+row per (key, period) with the current fixed window (minute, hour, day) and
+its count. Each request runs ONE statement:
+
+    INSERT ... VALUES (minute), (hour), (day), (total)
+    ON CONFLICT (api_key_id, period) DO UPDATE
+        SET count = CASE new window -> 1 | at the limit -> unchanged | else count + 1 END ...
+    RETURNING ...
+
+The row lock PostgreSQL takes for ON CONFLICT DO UPDATE serializes
+concurrent requests of one key, so a window never admits more than its
+limit, however many workers hammer it; rows are always locked in the same
+order (minute, hour, day, total), so two requests cannot deadlock.
+A request is admitted when no period is over its limit. A refused request
+leaves the refusing window unchanged but may have taken one unit of a
+window that still had room (it never lets more through, only fewer).
+
+The same statement keeps api_keys.usage_count / last_used_at: the `total`
+row counts every authenticated request, and the key row is updated from it
+at most once per USAGE_WRITE_INTERVAL_SECONDS (a conditional UPDATE in the
+same statement), so a busy key does not turn its api_keys row into a hot
+spot. last_used_at is therefore up to that interval stale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from rest_framework.throttling import BaseThrottle
+
+from .conf import api_setting
+from .principal import Principal
+
+PERIODS = (("minute", "requests_per_minute"), ("hour", "requests_per_hour"), ("day", "requests_per_day"))
+LENGTH = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
+UNLIMITED = 2**62
+
+SQL = """
+WITH hit AS (
+    INSERT INTO security.api_rate_counters AS c
+        (api_key_id, period, window_start, limit_value, count, refused, over_limit)
+    SELECT %(key)s, p.period,
+           CASE WHEN p.period = 'total' THEN 'epoch'::timestamptz ELSE date_trunc(p.period, now()) END,
+           p.lim,
+           CASE WHEN p.period = 'total'
+                THEN 1 + COALESCE((SELECT usage_count FROM security.api_keys WHERE id = %(key)s), 0)
+                ELSE 1 END,
+           0, p.lim < 1
+    FROM (VALUES (1, 'minute', %(minute)s::bigint), (2, 'hour', %(hour)s::bigint),
+                 (3, 'day', %(day)s::bigint), (4, 'total', %(unlimited)s::bigint)) AS p(ord, period, lim)
+    ORDER BY p.ord
+    ON CONFLICT (api_key_id, period) DO UPDATE SET
+        over_limit = (c.window_start = EXCLUDED.window_start AND c.count >= EXCLUDED.limit_value),
+        count = CASE WHEN c.window_start <> EXCLUDED.window_start THEN 1
+                     WHEN c.count >= EXCLUDED.limit_value THEN c.count
+                     ELSE c.count + 1 END,
+        refused = CASE WHEN c.window_start <> EXCLUDED.window_start THEN 0
+                       WHEN c.count >= EXCLUDED.limit_value THEN c.refused + 1
+                       ELSE c.refused END,
+        window_start = EXCLUDED.window_start,
+        limit_value = EXCLUDED.limit_value
+    RETURNING period, count, limit_value, refused, over_limit, window_start
+), touch AS (
+    UPDATE security.api_keys k
+       SET last_used_at = now(),
+           usage_count = GREATEST(COALESCE(k.usage_count, 0),
+                                  LEAST((SELECT count FROM hit WHERE period = 'total'), 2147483647)::int)
+     WHERE k.id = %(key)s
+       AND (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => %(interval)s))
+)
+SELECT period, count, limit_value, refused, over_limit, window_start, now() FROM hit
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    period: str | None = None  # the refusing period
+    limit: int | None = None
+    remaining: int | None = None  # in the tightest window
+    retry_after: int = 0
+    first_refusal: bool = False  # the first refusal of this window (record a security event once)
+
+
+def _limit(rate_limit: dict, name: str) -> int:
+    value = (rate_limit or {}).get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return UNLIMITED
+    return value
+
+
+def hit(api_key) -> Verdict:
+    """Count one request of `api_key` and say whether it is admitted."""
+    params = {name: _limit(api_key.rate_limit, setting) for name, setting in PERIODS}
+    params.update(key=api_key.pk, unlimited=UNLIMITED, interval=api_setting("USAGE_WRITE_INTERVAL_SECONDS"))
+    with connection.cursor() as cursor:
+        cursor.execute(SQL, params)
+        rows = cursor.fetchall()
+    remaining, tightest = None, None
+    for period, count, limit, refused, over, window_start, now in rows:
+        if period == "total":
+            continue
+        if over or count > limit:
+            wait = window_start + LENGTH[period] - now
+            return Verdict(False, period, limit, 0, max(1, math.ceil(wait.total_seconds())), refused == 1 or not over)
+        left = limit - count
+        if limit < UNLIMITED and (remaining is None or left < remaining):
+            remaining, tightest = left, limit
+    return Verdict(True, limit=tightest, remaining=remaining)
+
+
+def record_refusal(principal: Principal, verdict: Verdict, request) -> None:
+    """A rate_limit_exceeded security event, once per key and window."""
+    from security_app.models import SecurityEvent
+
+    SecurityEvent.objects.create(
+        organization_id=principal.organization_id, tenant_id=principal.tenant_id, api_key=principal.api_key,
+        event_type="rate_limit_exceeded", severity="medium", source="api", ip_address=principal.ip,
+        details={"period": verdict.period, "limit": verdict.limit, "path": request.path[:255],
+                 "method": request.method},
+    )
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        principal = request.auth
+        if not isinstance(principal, Principal):
+            return True
+        verdict = hit(principal.api_key)
+        request._request.aybiza_rate = verdict
+        if verdict.allowed:
+            return True
+        request._request.aybiza_rate_limited = True
+        if verdict.first_refusal:
+            record_refusal(principal, verdict, request)
+        self._wait = verdict.retry_after
+        return False
+
+    def wait(self):
+        return getattr(self, "_wait", None)

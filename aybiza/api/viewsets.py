@@ -1,0 +1,204 @@
+"""The base viewsets: every /api/v1/ view derives from these.
+
+What they add to DRF's, once for all resources:
+
+- every request runs inside the key's row-level-security context
+  (aybiza.tenancy: tenant_context / organization_context), one transaction:
+  an error anywhere rolls everything back, never a partial write;
+- the queryset is narrowed to what the key may see (scoping.py);
+- writes are audited (security.audit_logs) in the same transaction, unless a
+  business service does it;
+- `version` / If-Match optimistic locking on versioned rows (409 when stale);
+- rate-limit headers (X-RateLimit-Limit / X-RateLimit-Remaining).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.response import Response
+
+from security_app.audit import audit_record, snapshot
+
+from .pagination import CursorPagination
+from .principal import Principal
+from .scoping import scoped
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_code = "version_required"
+    default_detail = 'Send the version you read: a "version" field or an If-Match: "<version>" header.'
+
+
+class AuditRequest:
+    """What audit_record reads from a request, with the client address we trust (network.py)."""
+
+    def __init__(self, request, principal: Principal):
+        django_request = getattr(request, "_request", request)
+        self.META = {"REMOTE_ADDR": principal.ip, "HTTP_USER_AGENT": django_request.META.get("HTTP_USER_AGENT")}
+        self.request_id = getattr(django_request, "request_id", None)
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+
+
+class ScopedViewSetMixin:
+    """Tenant scoping, RLS context, audit and locking. `scope` names the key scope resource."""
+
+    scope: str = ""
+    audit_fields: tuple[str, ...] = ()  # what the audit row snapshots (default: the written fields)
+    lookup_value_regex = "[^/]+"
+
+    # --- request life cycle ------------------------------------------------------------
+    def dispatch(self, request, *args, **kwargs):
+        """DRF's dispatch, with the handler inside the key's RLS context and transaction."""
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)  # authentication, scope, rate limit: as the owner role
+            handler = getattr(self, request.method.lower(), None) if request.method.lower() in self.http_method_names else None
+            handler = handler or self.http_method_not_allowed
+            with request.auth.rls_context():
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every error becomes the API's JSON error
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        verdict = getattr(getattr(request, "_request", request), "aybiza_rate", None)
+        if verdict is not None and verdict.limit is not None:
+            response["X-RateLimit-Limit"] = str(verdict.limit)
+            response["X-RateLimit-Remaining"] = str(verdict.remaining)
+        return response
+
+    @property
+    def principal(self) -> Principal:
+        return self.request.auth
+
+    # --- scoping -----------------------------------------------------------------------
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        for_write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return scoped(queryset, self.principal, for_write=for_write)
+
+    def owner_kwargs(self, validated_data) -> dict:
+        """organization/tenant of a new row: the key's tenant, or the tenant an organization key chose."""
+        tenant = validated_data.get("tenant")
+        if tenant is not None:
+            return {"tenant": tenant, "organization_id": tenant.organization_id}
+        if self.principal.tenant_id is not None:
+            return {"tenant_id": self.principal.tenant_id, "organization_id": self.principal.organization_id}
+        return {"organization_id": self.principal.organization_id}
+
+    def tenant_object(self, validated_data):
+        """The Tenant a new row belongs to (services take the object)."""
+        from accounts.models import Tenant
+
+        tenant = validated_data.pop("tenant", None)
+        if tenant is not None:
+            return tenant
+        if self.principal.tenant_id is None:
+            raise exceptions.ValidationError({"tenant": ["An organization key must say which tenant."]})
+        return Tenant.objects.get(pk=self.principal.tenant_id)
+
+    # --- audit -------------------------------------------------------------------------
+    def service_kwargs(self) -> dict:
+        """actor/api_key/request for a business service (docs/services.md)."""
+        return {"actor": self.principal.actor, "api_key": self.principal.api_key, "request": self.audit_request()}
+
+    def audit_request(self):
+        return AuditRequest(self.request, self.principal)
+
+    def audit(self, verb: str, instance, *, before=None, after=None, details=None):
+        action = f"{instance._meta.model_name}.{verb}"
+        return audit_record(
+            action=action, instance=instance, actor=self.principal.actor, api_key=self.principal.api_key,
+            before=before, after=after, request=self.audit_request(), details=details,
+        )
+
+    def _audit_fields(self, validated_data) -> list[str]:
+        model = self.get_queryset().model
+        names = self.audit_fields or tuple(validated_data)
+        concrete = {f.name for f in model._meta.concrete_fields}
+        return [n for n in names if n in concrete and not n.endswith(("secret", "credentials", "auth_config", "pin_password"))]
+
+    # --- writes ------------------------------------------------------------------------
+    def _has_field(self, name: str) -> bool:
+        return any(f.name == name for f in self.get_queryset().model._meta.concrete_fields)
+
+    def perform_create(self, serializer):
+        serializer.validated_data.pop("version", None)
+        fields = self._audit_fields(serializer.validated_data)
+        extra = self.owner_kwargs(serializer.validated_data)
+        if self._has_field("created_by"):
+            extra["created_by"] = self.principal.actor
+        instance = serializer.save(**extra)
+        self.audit("create", instance, after=snapshot(instance, fields))
+
+    def expected_version(self, serializer) -> int:
+        version = serializer.validated_data.pop("version", None)
+        if version is None:
+            match = _ETAG.match(self.request.META.get("HTTP_IF_MATCH", ""))
+            version = int(match.group(1)) if match else None
+        if version is None:
+            raise PreconditionRequired()
+        return version
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        if hasattr(instance, "version") and "version" in serializer.fields:
+            instance.version = self.expected_version(serializer)
+        fields = self._audit_fields(serializer.validated_data)
+        before = snapshot(instance, fields)
+        instance = serializer.save(**({"updated_by": self.principal.actor} if self._has_field("updated_by") else {}))
+        self.audit("update", instance, before=before, after=snapshot(instance, fields))
+
+    def perform_destroy(self, instance):
+        self.audit("delete", instance, before=snapshot(instance, self.audit_fields or ["id"]))
+        instance.delete()
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        version = response.data.get("version") if isinstance(response.data, dict) else None
+        if version is not None:
+            response["ETag"] = f'"{version}"'
+        return response
+
+
+class ReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class CreateReadViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class CreateReadUpdateViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                              viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class GenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    pass
+
+
+class TimeSeriesMixin:
+    """Cursor pagination for time-ordered, large resources (newest first)."""
+
+    pagination_class = CursorPagination
+
+
+def created(data) -> Response:
+    return Response(data, status=201)

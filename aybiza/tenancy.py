@@ -1,0 +1,313 @@
+"""Running a unit of work as one tenant, or as an organization's admin (docs/row-level-security.md).
+
+The spec's seven tenant tables (tenants, users, agents, phone_numbers, calls,
+workflows, tools) have row-level security, enabled and FORCED, with policies
+for two NOLOGIN roles:
+
+- ``application_role``: rows whose tenant is ``app.current_tenant_id``
+  (for ``tenants`` itself: the row whose id it is);
+- ``admin_role``: rows whose organization is ``app.current_organization_id``.
+
+Both fail closed: with the setting unset or empty, no row matches and no
+error is raised.
+
+``tenant_context()`` / ``organization_context()`` are the one way tenant code
+reaches the database::
+
+    with tenant_context(tenant_id):
+        Agent.objects.all()          # only this tenant's agents, enforced by PostgreSQL
+
+Each validates its argument BEFORE any tenant query runs (a valid UUID; the
+tenant exists and is active or on trial, its organization active), then
+opens a transaction, ``SET LOCAL ROLE`` and ``set_config(..., true)``. All of
+it ends with the transaction, so nothing survives into the connection's next
+transaction: the pattern PgBouncer's transaction pooling needs. Nested in a
+caller's transaction, the previous role and settings are put back when the
+block ends.
+
+Ops staff (the Django admin) and management commands do not use these: they
+run as the connection's own role (the tables' owner), which bypasses RLS.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+APPLICATION_ROLE = "application_role"
+ADMIN_ROLE = "admin_role"
+TENANT_SETTING = "app.current_tenant_id"
+ORGANIZATION_SETTING = "app.current_organization_id"
+
+ALLOWED_TENANT_STATUSES = ("active", "trial")
+ALLOWED_ORGANIZATION_STATUSES = ("active",)
+
+
+class TenantContextError(ValueError):
+    """The tenant/organization context was refused; no query ran as it."""
+
+
+@dataclass(frozen=True)
+class Context:
+    role: str
+    tenant_id: uuid.UUID | None
+    organization_id: uuid.UUID
+
+
+_current: contextvars.ContextVar[dict[str, Context]] = contextvars.ContextVar("aybiza_tenant_context", default={})
+
+
+def current_context(using: str = "default") -> Context | None:
+    """The context active on this connection alias in this thread/task, if any."""
+    return _current.get().get(using)
+
+
+def current_tenant_id(using: str = "default") -> uuid.UUID | None:
+    context = current_context(using)
+    return context.tenant_id if context else None
+
+
+def _parse(value, what: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise TenantContextError(f"{what} must be a UUID, got {value!r}") from None
+
+
+def _tenant_check(connection, tenant_id: uuid.UUID) -> uuid.UUID:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tenant_status, organization_id, organization_status FROM public.aybiza_tenant_status(%s)", [tenant_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise TenantContextError(f"tenant {tenant_id} does not exist")
+    tenant_status, organization_id, organization_status = row
+    if tenant_status not in ALLOWED_TENANT_STATUSES:
+        raise TenantContextError(f"tenant {tenant_id} is {tenant_status}, not active")
+    if organization_status not in ALLOWED_ORGANIZATION_STATUSES:
+        raise TenantContextError(f"the organization of tenant {tenant_id} is {organization_status}, not active")
+    return organization_id
+
+
+def _organization_check(connection, organization_id: uuid.UUID) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.aybiza_organization_status(%s)", [organization_id])
+        status = cursor.fetchone()[0]
+    if status is None:
+        raise TenantContextError(f"organization {organization_id} does not exist")
+    if status not in ALLOWED_ORGANIZATION_STATUSES:
+        raise TenantContextError(f"organization {organization_id} is {status}, not active")
+
+
+@contextmanager
+def _run_as(role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None, validate, using: str) -> Iterator[Context]:
+    active = current_context(using)
+    if active is not None:
+        if active.role == role and active.tenant_id == tenant and organization in (None, active.organization_id):
+            yield active  # re-entering the same context: already in force
+            return
+        raise TenantContextError(
+            f"a {active.role} context (tenant {active.tenant_id}, organization {active.organization_id}) "
+            "is already active; another one cannot be nested inside it"
+        )
+    connection = connections[using]
+    nested = connection.in_atomic_block
+    with transaction.atomic(using=using):
+        # Validated as the connection's own role, before the switch: a refused
+        # context never runs a query as the tenant.
+        context = Context(role, tenant, validate(connection))
+        with connection.cursor() as cursor:
+            if nested:
+                cursor.execute(
+                    "SELECT current_setting('role'), current_setting(%s, true), current_setting(%s, true)",
+                    [TENANT_SETTING, ORGANIZATION_SETTING],
+                )
+                previous = cursor.fetchone()
+            cursor.execute(f"SET LOCAL ROLE {role}")
+            cursor.execute(
+                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                [TENANT_SETTING, str(tenant or ""), ORGANIZATION_SETTING, str(context.organization_id)],
+            )
+        token = _current.set({**_current.get(), using: context})
+        try:
+            yield context
+        finally:
+            _current.reset(token)
+        if nested:
+            # The caller's transaction goes on: put back what was there before.
+            # (On an exception the savepoint's rollback undoes the SET LOCALs.)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('role', %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
+                    [previous[0], TENANT_SETTING, previous[1] or "", ORGANIZATION_SETTING, previous[2] or ""],
+                )
+
+
+@contextmanager
+def tenant_context(tenant_id, *, using: str = "default") -> Iterator[Context]:
+    """Run the block as `tenant_id` (role application_role); every query sees only its rows."""
+    tenant = _parse(tenant_id, "tenant id")
+    with _run_as(APPLICATION_ROLE, tenant, None, lambda connection: _tenant_check(connection, tenant), using) as context:
+        yield context
+
+
+@contextmanager
+def organization_context(organization_id, *, using: str = "default") -> Iterator[Context]:
+    """Run the block as an admin of `organization_id` (role admin_role): all its tenants, no other's."""
+    organization = _parse(organization_id, "organization id")
+
+    def validate(connection):
+        _organization_check(connection, organization)
+        return organization
+
+    with _run_as(ADMIN_ROLE, None, organization, validate, using) as context:
+        yield context
+
+
+class TenantContextMiddleware:
+    """Run each request of a signed-in tenant user inside its tenant context.
+
+    Not installed by default: add "aybiza.tenancy.TenantContextMiddleware"
+    after AuthenticationMiddleware once the tenant-facing API exists. Ops
+    staff (platform organization) are left as they are: they use the admin.
+    A user of an organization without a tenant runs as its organization's
+    admin. Streaming responses are not supported inside the context (the
+    transaction ends when the view returns).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or getattr(user, "is_staff", False):
+            return self.get_response(request)
+        if user.tenant_id:
+            with tenant_context(user.tenant_id):
+                return self.get_response(request)
+        with organization_context(user.organization_id):
+            return self.get_response(request)
+
+
+# --------------------------------------------------------------------------
+# SQL for the row-level-security migrations
+# --------------------------------------------------------------------------
+
+_TENANT = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::uuid"
+_ORGANIZATION = f"NULLIF(current_setting('{ORGANIZATION_SETTING}', true), '')::uuid"
+
+ROLES_SQL = f"""
+DO $$
+DECLARE
+    r text;
+BEGIN
+    -- Roles are cluster-wide: another database (or a parallel test run) may have made them.
+    FOREACH r IN ARRAY ARRAY['{APPLICATION_ROLE}', '{ADMIN_ROLE}'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
+END
+$$;
+"""
+
+# Validation before the role switch must see the row whatever the caller's
+# own RLS standing: SECURITY DEFINER functions owned by the tables' owner.
+STATUS_FUNCTIONS_SQL = """
+CREATE FUNCTION public.aybiza_tenant_status(p_tenant uuid)
+RETURNS TABLE (tenant_status text, organization_id uuid, organization_status text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT t.status::text, t.organization_id, o.status::text
+    FROM agent_manager.tenants t JOIN agent_manager.organizations o ON o.id = t.organization_id
+    WHERE t.id = p_tenant
+$fn$;
+CREATE FUNCTION public.aybiza_organization_status(p_organization uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT o.status::text FROM agent_manager.organizations o WHERE o.id = p_organization
+$fn$;
+REVOKE ALL ON FUNCTION public.aybiza_tenant_status(uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.aybiza_organization_status(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.aybiza_tenant_status(uuid) TO application_role, admin_role;
+GRANT EXECUTE ON FUNCTION public.aybiza_organization_status(uuid) TO application_role, admin_role;
+"""
+
+STATUS_FUNCTIONS_REVERSE_SQL = """
+DROP FUNCTION IF EXISTS public.aybiza_organization_status(uuid);
+DROP FUNCTION IF EXISTS public.aybiza_tenant_status(uuid);
+"""
+
+
+def grants_sql(schema: str) -> tuple[str, str]:
+    """Both roles may use every table of `schema` (RLS then narrows the seven tenant tables)."""
+    roles = f"{APPLICATION_ROLE}, {ADMIN_ROLE}"
+    forward = f"""
+GRANT USAGE ON SCHEMA {schema} TO {roles};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {roles};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {roles};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {roles};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {roles};
+"""
+    reverse = f"""
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} REVOKE USAGE, SELECT ON SEQUENCES FROM {roles};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {roles};
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {roles};
+REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {roles};
+REVOKE USAGE ON SCHEMA {schema} FROM {roles};
+"""
+    return forward, reverse
+
+
+def rls_sql(relation: str, *, tenant_column: str = "tenant_id", nullable_tenant: bool = False,
+            system_rows_readable: bool = False) -> tuple[str, str]:
+    """ENABLE + FORCE row-level security on `relation` with fail-closed tenant and organization policies.
+
+    - tenant_isolation_<table> (application_role): the row's tenant is the current tenant
+      and, on write, its organization is the current tenant's organization;
+    - org_isolation_<table> (admin_role): the row's organization is the current one and,
+      on write, its tenant (if any) belongs to that organization;
+    - system_read_<table> (both roles, SELECT only; tools): rows of no tenant and no
+      organization (the platform's system tools).
+    """
+    table = relation.split(".")[-1]
+    is_tenants = tenant_column == "id"
+    tenant_match = f"{tenant_column} = {_TENANT}"
+    tenant_check = f"{tenant_match} AND organization_id = {_ORGANIZATION}"
+    org_match = f"organization_id = {_ORGANIZATION}"
+    if is_tenants:
+        org_check = org_match
+    else:
+        own_tenants = f"SELECT t.id FROM agent_manager.tenants t WHERE t.organization_id = {_ORGANIZATION}"
+        tenant_in_org = f"{tenant_column} IN ({own_tenants})"
+        if nullable_tenant:
+            tenant_in_org = f"({tenant_column} IS NULL OR {tenant_in_org})"
+        org_check = f"{org_match} AND {tenant_in_org}"
+    forward = f"""
+ALTER TABLE {relation} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {relation} FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation_{table} ON {relation} AS PERMISSIVE FOR ALL TO {APPLICATION_ROLE}
+    USING ({tenant_match}) WITH CHECK ({tenant_check});
+CREATE POLICY org_isolation_{table} ON {relation} AS PERMISSIVE FOR ALL TO {ADMIN_ROLE}
+    USING ({org_match}) WITH CHECK ({org_check});
+"""
+    reverse = f"""
+DROP POLICY IF EXISTS org_isolation_{table} ON {relation};
+DROP POLICY IF EXISTS tenant_isolation_{table} ON {relation};
+ALTER TABLE {relation} NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE {relation} DISABLE ROW LEVEL SECURITY;
+"""
+    if system_rows_readable:
+        forward += f"""CREATE POLICY system_read_{table} ON {relation} AS PERMISSIVE FOR SELECT TO {APPLICATION_ROLE}, {ADMIN_ROLE}
+    USING (tenant_id IS NULL AND organization_id IS NULL);
+"""
+        reverse = f"DROP POLICY IF EXISTS system_read_{table} ON {relation};\n" + reverse
+    return forward, reverse

@@ -1,0 +1,129 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from aybiza.api.serializers import ActionReasonSerializer
+from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, ModelViewSet
+
+from .. import services
+from ..filtersets import (
+    PhoneNumberFilterSet, PhoneNumberReservationFilterSet, PortingRequestFilterSet, SipTrunkFilterSet,
+)
+from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from .serializers import (
+    PhoneNumberReservationSerializer, PhoneNumberSerializer, PortingRequestSerializer,
+    ReservationCompletedSerializer, ReservationCompleteSerializer, ReservationReserveSerializer,
+    ReservationSearchSerializer, SipTrunkSerializer,
+)
+
+
+class PhoneNumberViewSet(CreateReadUpdateViewSet):
+    """The tenant's phone numbers. Acquire with phone-number-reservations (or create directly); port in with porting-requests."""
+
+    scope = "phone-numbers"
+    queryset = PhoneNumber.objects.all()
+    serializer_class = PhoneNumberSerializer
+    filterset_class = PhoneNumberFilterSet
+    ordering_fields = ("number", "created_at", "status")
+    ordering = ("number",)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        tenant = self.tenant_object(data)
+        serializer.instance = services.phone_number_create(tenant=tenant, **self.service_kwargs(), **data)
+
+
+class PhoneNumberReservationViewSet(CreateReadViewSet):
+    """Reserving a new number: create (country, area code) -> search -> reserve one -> complete."""
+
+    scope = "phone-number-reservations"
+    queryset = PhoneNumberReservation.objects.all()
+    serializer_class = PhoneNumberReservationSerializer
+    filterset_class = PhoneNumberReservationFilterSet
+    ordering_fields = ("created_at", "status", "reservation_expires_at")
+    ordering = ("-created_at", "id")
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(request=ReservationSearchSerializer, responses=PhoneNumberReservationSerializer)
+    @action(detail=True, methods=["post"])
+    def search(self, request, pk=None):
+        """Fill available_numbers with numbers free for this country and area code."""
+        reservation = self.get_object()
+        data = self._input(ReservationSearchSerializer)
+        reservation = services.reservation_offer(reservation=reservation, count=data["count"],
+                                                 **self.service_kwargs())
+        return Response(self.get_serializer(reservation).data)
+
+    @extend_schema(request=ReservationReserveSerializer, responses=PhoneNumberReservationSerializer)
+    @action(detail=True, methods=["post"])
+    def reserve(self, request, pk=None):
+        """Hold one of available_numbers for a while (reservation_expires_at)."""
+        reservation = self.get_object()
+        data = self._input(ReservationReserveSerializer)
+        reservation = services.reservation_reserve(reservation=reservation, number=data["number"],
+                                                   **self.service_kwargs())
+        return Response(self.get_serializer(reservation).data)
+
+    @extend_schema(request=ReservationCompleteSerializer, responses=ReservationCompletedSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Acquire the reserved number: returns the reservation and the new phone number."""
+        reservation = self.get_object()
+        data = self._input(ReservationCompleteSerializer)
+        reservation, number = services.reservation_complete(reservation=reservation, provider=data["provider"],
+                                                            **self.service_kwargs())
+        context = self.get_serializer_context()
+        return Response({"reservation": PhoneNumberReservationSerializer(reservation, context=context).data,
+                         "phone_number": PhoneNumberSerializer(number, context=context).data})
+
+
+class PortingRequestViewSet(CreateReadViewSet):
+    """Porting a number in from another carrier. Follow `status`; submit, or cancel while it is not done."""
+
+    scope = "porting-requests"
+    queryset = PortingRequest.objects.all()
+    serializer_class = PortingRequestSerializer
+    filterset_class = PortingRequestFilterSet
+    ordering_fields = ("created_at", "status", "estimated_completion")
+    ordering = ("-created_at", "id")
+
+    def _transition(self, service):
+        porting = self.get_object()
+        reason = ActionReasonSerializer(data=self.request.data)
+        reason.is_valid(raise_exception=True)
+        porting = service(porting_request=porting, reason=reason.validated_data["reason"],
+                          **self.service_kwargs())
+        return Response(self.get_serializer(porting).data)
+
+    @extend_schema(request=ActionReasonSerializer, responses=PortingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send a pending request to the carrier (pending -> submitted)."""
+        return self._transition(services.porting_request_submit)
+
+    @extend_schema(request=ActionReasonSerializer, responses=PortingRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a request that has not completed."""
+        return self._transition(services.porting_request_cancel)
+
+
+class SipTrunkViewSet(ModelViewSet):
+    """Bring-your-own-carrier SIP trunks. Credentials are write-only."""
+
+    scope = "sip-trunks"
+    queryset = SipTrunk.objects.all()
+    serializer_class = SipTrunkSerializer
+    filterset_class = SipTrunkFilterSet
+    ordering_fields = ("name", "created_at", "status")
+    ordering = ("name", "id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        tenant = self.tenant_object(data)
+        serializer.instance = services.sip_trunk_create(tenant=tenant, **self.service_kwargs(), **data)

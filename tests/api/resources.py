@@ -1,0 +1,83 @@
+"""One object of tenant A per API resource (router basename), for the generated test matrices.
+
+A resource registered on the router without an entry here fails
+test_every_resource_has_a_case: every new endpoint must say how to make
+an object of it, and then gets the cross-tenant and query-count checks.
+"""
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from tests import factories as f
+
+
+def _call(tenant):
+    number = f.PhoneNumberFactory(tenant=tenant)
+    return f.CallFactory(phone_number=number)
+
+
+def _usage(tenant):
+    """A row of the call_analytics_hourly rollup (refreshed by the application in plain-PostgreSQL mode)."""
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO call_analytics.call_analytics_hourly "
+            "(hour, tenant_id, agent_id, total_calls, avg_duration, avg_quality, total_cost, successful_calls) "
+            "VALUES (%s, %s, NULL, 7, 60, 0.9, 1.5, 6)",
+            [hour, tenant.pk],
+        )
+    return None
+
+
+def _key(tenant):
+    from security_app.api_keys import api_key_create
+
+    user = f.UserFactory(tenant=tenant)
+    row, _ = api_key_create(organization=tenant.organization, tenant=tenant, actor=user, name="victim",
+                            permissions={"agents": ["read"]})
+    return row
+
+
+def _draft_version(tenant):
+    return f.AgentVersionFactory(agent=f.AgentFactory(tenant=tenant))
+
+
+def _workflow_version(tenant):
+    return f.WorkflowVersionFactory(workflow=f.WorkflowFactory(tenant=tenant))
+
+
+def _execution_log(tenant):
+    version = f.WorkflowVersionFactory(workflow=f.WorkflowFactory(tenant=tenant), published=True)
+    return f.ExecutionLogFactory(workflow_version=version)
+
+
+OBJECTS = {
+    "agent": lambda t: f.AgentFactory(tenant=t),
+    "agent-version": _draft_version,
+    "conversation-node": lambda t: f.ConversationNodeFactory(agent_version=_draft_version(t)),
+    "phone-number": lambda t: f.PhoneNumberFactory(tenant=t),
+    "phone-number-reservation": lambda t: f.PhoneNumberReservationFactory(tenant=t),
+    "porting-request": lambda t: f.PortingRequestFactory(tenant=t),
+    "sip-trunk": lambda t: f.SipTrunkFactory(tenant=t),
+    "call": _call,
+    "call-transcript": lambda t: f.CallTranscriptFactory(call=_call(t)),
+    "call-analytics": lambda t: f.CallAnalyticsFactory(call=_call(t)),
+    "call-metric": lambda t: f.DetailedMetricFactory(call=_call(t)),
+    "usage": _usage,
+    "workflow": lambda t: f.WorkflowFactory(tenant=t),
+    "workflow-version": _workflow_version,
+    "workflow-node": lambda t: f.WorkflowNodeFactory(workflow_version=_workflow_version(t)),
+    "workflow-connection": lambda t: f.WorkflowConnectionFactory(workflow_version=_workflow_version(t)),
+    "tool": lambda t: f.ToolFactory(tenant=t),
+    "tool-version": lambda t: f.ToolVersionFactory(tool=f.ToolFactory(tenant=t)),
+    "execution-log": _execution_log,
+    "node-execution": lambda t: f.NodeExecutionFactory(execution_log=_execution_log(t)),
+    "api-key": _key,
+    "audit-log": lambda t: f.AuditLogFactory(tenant=t),
+    "security-event": lambda t: f.SecurityEventFactory(tenant=t),
+    "prompt-injection-attempt": lambda t: f.PromptInjectionAttemptFactory(tenant=t),
+    "voice-security-event": lambda t: f.VoiceSecurityEventFactory(tenant=t),
+    "compliance-report": lambda t: f.ComplianceReportFactory(tenant=t),
+}
