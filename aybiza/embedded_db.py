@@ -36,10 +36,15 @@ DATA_DIR = Path(os.environ.get("AYBIZA_PGDATA", BASE_DIR / ".local" / "pgdata"))
 DATABASE_NAME = "aybiza"
 
 # Applied with ALTER SYSTEM; none of them trades durability for speed.
-SERVER_SETTINGS = {
-    "max_connections": "200",
+SERVER_SETTINGS = {"max_connections": "200"}
+# With TimescaleDB: room for its job scheduler (one worker per database plus
+# the jobs themselves), and no telemetry (the machines have no internet).
+TIMESCALE_SETTINGS = {
+    "max_worker_processes": "24",
+    "timescaledb.max_background_workers": "16",
     "timescaledb.telemetry_level": "off",
 }
+RESTART_SETTINGS = {"shared_preload_libraries", "max_connections", "max_worker_processes"}
 
 
 def timescaledb_installed() -> bool:
@@ -63,11 +68,9 @@ def _prune_dead_handles() -> None:
 
 
 def _wanted_settings() -> dict[str, str]:
-    wanted = {"shared_preload_libraries": "timescaledb" if timescaledb_installed() else ""}
+    wanted = {"shared_preload_libraries": "timescaledb" if timescaledb_installed() else "", **SERVER_SETTINGS}
     if timescaledb_installed():
-        wanted.update(SERVER_SETTINGS)
-    else:
-        wanted["max_connections"] = SERVER_SETTINGS["max_connections"]
+        wanted.update(TIMESCALE_SETTINGS)
     return wanted
 
 
@@ -81,7 +84,7 @@ def _configure(server: PostgresServer) -> None:
         changed = {k: v for k, v in _wanted_settings().items() if (current[k] or "") != v}
         for name, value in changed.items():
             conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
-    if {"shared_preload_libraries", "max_connections"} & changed.keys():
+    if RESTART_SETTINGS & changed.keys():
         with PostgresServer._lock:
             pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user)
             server.ensure_postgres_running()
