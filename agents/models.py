@@ -61,9 +61,9 @@ class AgentVersion(models.Model):
     agent = fk('Agent', on_delete=models.CASCADE, related_name='versions')
     version = models.IntegerField()
     system_prompt = models.TextField()
-    voice_config = models.JSONField()
-    language_config = models.JSONField()
-    model_config = models.JSONField()
+    voice_config = models.JSONField(blank=True)  # NOT NULL; {} is a valid value
+    language_config = models.JSONField(blank=True)  # NOT NULL; {} is a valid value
+    model_config = models.JSONField(blank=True)  # NOT NULL; {} is a valid value
     settings = jsonb({})
     status = choice(AgentVersionStatus, default=AgentVersionStatus.DRAFT)
     created_at = created_at()

@@ -1,6 +1,7 @@
 """Ops console: calls and their transcripts, analytics and metrics (read-only, millions of rows)."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -28,7 +29,7 @@ class CallAdmin(TimeSeriesAdmin):
     list_select_related = ("tenant", "agent")
     list_filter = ("status", "direction", "tenant")
     search_fields = ("call_sid__exact", "from_number__exact", "to_number__exact")
-    search_help_text = "An exact call SID or phone number (E.164)."
+    search_help_text = "An exact call SID (any date), or a phone number in E.164 (within the chosen period)."
     inlines = (CallTranscriptInline,)
     readonly_fields = ("analytics",)
     fieldsets = (
@@ -41,6 +42,21 @@ class CallAdmin(TimeSeriesAdmin):
         ("Analytics", {"fields": ("analytics",)}),
         ("Metadata", {"fields": ("metadata",), "classes": ("collapse",)}),
     )
+
+    @staticmethod
+    def _is_number(term: str) -> bool:
+        return term.startswith("+") or term.isdigit()
+
+    def search_all_time(self, term: str) -> bool:
+        return not self._is_number(term)  # call_sid is indexed (unique); numbers are not: keep the window
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if self._is_number(term):
+            return queryset.filter(Q(from_number=term) | Q(to_number=term)), False
+        return queryset.filter(call_sid=term), False
 
     @admin.display(description="analytics of this call")
     def analytics(self, obj):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import models
 
 from aybiza.db.columns import (
+    SIGNED_UNIT_INTERVAL, UNIT_INTERVAL,
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
 from aybiza.db.fields import BigSerialField
@@ -38,8 +39,8 @@ class Call(models.Model):
     edge_region = optional_varchar(50)
     aws_region = optional_varchar(50)
     cost_usd = decimal(10, 6, default=Decimal('0.00'))
-    quality_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
-    sentiment_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    quality_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, validators=UNIT_INTERVAL)
+    sentiment_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, validators=SIGNED_UNIT_INTERVAL)
 
     class Meta:
         db_table = table('call_analytics', 'calls')
@@ -70,7 +71,7 @@ class CallTranscript(models.Model):
     word_count = integer(0)
     speaker_count = integer(2)
     language_detected = optional_varchar(10)
-    confidence_score = decimal(3, 2, default=Decimal('0.00'))
+    confidence_score = decimal(3, 2, default=Decimal('0.00'), validators=UNIT_INTERVAL)
     processing_time_ms = models.IntegerField(null=True, blank=True)
     created_at = created_at()
     redacted = flag(False)

@@ -62,7 +62,7 @@ class WorkflowVersion(models.Model):
     id = uuid_pk()
     workflow = fk('Workflow', on_delete=models.CASCADE, related_name='versions')
     version = models.IntegerField()
-    trigger_config = models.JSONField()
+    trigger_config = models.JSONField(blank=True)  # NOT NULL; {} is a valid value
     status = choice(WorkflowVersionStatus, default=WorkflowVersionStatus.DRAFT)
     created_at = created_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
@@ -152,8 +152,8 @@ class Tool(VersionedModel):
     tool_type = choice(ToolType, null=False)
     config = jsonb({}, null=False)
     auth_config = jsonb({}, field_class=EncryptedJSONField)
-    input_schema = models.JSONField()
-    output_schema = models.JSONField()
+    input_schema = models.JSONField(blank=True)  # NOT NULL; {} is the schema that accepts anything
+    output_schema = models.JSONField(blank=True)  # NOT NULL; {} is the schema that accepts anything
     created_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
     updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
     created_at = created_at()
@@ -187,10 +187,10 @@ class ToolVersion(models.Model):
     id = uuid_pk()
     tool = fk('Tool', on_delete=models.CASCADE, related_name='versions')
     version = models.IntegerField()
-    config = models.JSONField()
+    config = models.JSONField(blank=True)  # NOT NULL; {} is a valid value
     auth_config = jsonb({}, field_class=EncryptedJSONField)
-    input_schema = models.JSONField()
-    output_schema = models.JSONField()
+    input_schema = models.JSONField(blank=True)  # NOT NULL; {} is the schema that accepts anything
+    output_schema = models.JSONField(blank=True)  # NOT NULL; {} is the schema that accepts anything
     created_at = created_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     is_published = flag(False)

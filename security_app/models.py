@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import models
 
 from aybiza.db.columns import (
+    UNIT_INTERVAL,
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, uuid_pk,
 )
@@ -97,7 +98,7 @@ class SecurityEvent(models.Model):
     resolved_by = fk('accounts.User', on_delete=models.PROTECT, null=True, db_column='resolved_by')
     resolution_notes = optional_text()
     automated_response = jsonb({})
-    risk_score = decimal(3, 2, default=Decimal('0.00'))
+    risk_score = decimal(3, 2, default=Decimal('0.00'), validators=UNIT_INTERVAL)
 
     class Meta:
         db_table = table('security', 'security_events')
@@ -126,7 +127,7 @@ class PromptInjectionAttempt(models.Model):
     call_sid = optional_varchar(255)
     input_text = models.TextField()
     detection_method = choice(InjectionDetectionMethod, max_length=100, null=False)
-    confidence_score = models.DecimalField(max_digits=3, decimal_places=2)
+    confidence_score = models.DecimalField(max_digits=3, decimal_places=2, validators=UNIT_INTERVAL)
     threat_level = choice(Severity, default=Severity.MEDIUM, max_length=20)
     action_taken = choice(InjectionAction, max_length=100, null=False)
     metadata = jsonb({})
@@ -160,7 +161,7 @@ class VoiceSecurityEvent(models.Model):
     call_sid = models.CharField(max_length=255)
     event_type = choice(VoiceSecurityEventType, max_length=100, null=False)
     detection_method = choice(VoiceDetectionMethod, max_length=100, null=False)
-    confidence_score = models.DecimalField(max_digits=3, decimal_places=2)
+    confidence_score = models.DecimalField(max_digits=3, decimal_places=2, validators=UNIT_INTERVAL)
     threat_level = choice(Severity, default=Severity.MEDIUM, max_length=20)
     action_taken = choice(VoiceAction, max_length=100, null=False)
     audio_sample_url = optional_varchar(500)

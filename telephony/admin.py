@@ -45,6 +45,13 @@ class PhoneNumberAdmin(ServiceCreateMixin, OpsModelAdmin):
         ("Cost", {"fields": ("monthly_cost", "setup_cost", "currency")}),
     )
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "region" in form.base_fields:
+            form.base_fields["region"].required = False
+            form.base_fields["region"].help_text = "Blank: the organization's data residency region."
+        return form
+
     def precheck(self, tenant, cleaned_data):
         from .services.numbers import parse_number
 

@@ -126,3 +126,12 @@ def clean_spec_tables(transactional_db):
     truncate_spec_tables()
     yield
     truncate_spec_tables()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Argon2 (the project's first hasher) costs ~0.15 s a hash; tests use a fast one.
+
+    tests/test_passwords.py checks the real configuration.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

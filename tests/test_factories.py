@@ -1,12 +1,12 @@
 """Every model has a factory, and every factory makes a valid, consistent object."""
 
-import jsonschema
 import phonenumbers
 import pytest
 from django.apps import apps
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from automation.schemas import validate_json_schema
 
 from . import factories
 
@@ -85,8 +85,8 @@ def test_phone_numbers_are_valid_and_unique():
 @pytest.mark.parametrize("factory_class", [factories.ToolFactory, factories.ToolVersionFactory])
 def test_tool_schemas_are_json_schemas(factory_class):
     tool = factory_class()
-    for schema in (tool.input_schema, tool.output_schema):
-        jsonschema.validators.validator_for(schema).check_schema(schema)
+    validate_json_schema(tool.input_schema, "input_schema")
+    validate_json_schema(tool.output_schema, "output_schema")
 
 
 def test_children_follow_their_parent():

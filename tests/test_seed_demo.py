@@ -13,6 +13,7 @@ from agents.models import Agent, AgentVersion
 from analytics.choices import MetricType
 from analytics.models import Call, CallAnalytics, CallTranscript, DetailedMetric
 from automation.models import ExecutionLog, NodeExecution, Tool, ToolVersion
+from automation.schemas import validate_json_schema
 from aybiza.db import encryption
 from aybiza.db.fields import EncryptedJSONField
 from aybiza.demo.accounts import ADMIN_EMAIL, ORGANIZATIONS
@@ -118,6 +119,12 @@ def test_every_designed_state_is_present(runs):
     assert values(DetailedMetric, "metric_type") == set(MetricType.values)
     for agent in Agent.objects.all():
         assert agent.versions.filter(is_published=True).count() == 1
+
+
+def test_tool_schemas_are_json_schemas(runs):
+    for tool in [*Tool.objects.all(), *ToolVersion.objects.all()]:
+        validate_json_schema(tool.input_schema, "input_schema")
+        validate_json_schema(tool.output_schema, "output_schema")
 
 
 def test_workflow_runs_have_their_node_executions(runs):

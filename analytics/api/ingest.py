@@ -163,7 +163,7 @@ def parse_chunk(rows, start: int, stop: int, owners: dict[str, str], errors: dic
         if owner is None:
             errors[f"{index}.call_sid"] = "No call of yours has this call_sid."
         metric_type = row.get("metric_type")
-        if metric_type not in METRIC_TYPES:
+        if metric_type.__class__ is not str or metric_type not in METRIC_TYPES:
             errors[f"{index}.metric_type"] = f"One of: {', '.join(sorted(METRIC_TYPES))}."
         name = _text(row, "metric_name", errors, index, max_length=100)
         value = row.get("metric_value")

@@ -54,8 +54,12 @@ def stamp_actor(instance, user, *, adding: bool) -> None:
 
 def inherit_from_parent(instance, parent) -> None:
     """Fill an inline row's unset FKs that its parent also has (a node's workflow from its version)."""
+    from django.contrib.auth import get_user_model
+
     for field in instance._meta.concrete_fields:
-        if field.many_to_one and getattr(instance, field.attname) is None and hasattr(parent, field.attname):
+        if field.many_to_one and field.related_model is get_user_model():
+            continue  # who did it is the logged-in user, not the parent's author
+        if getattr(instance, field.attname) is None and hasattr(parent, field.attname):
             setattr(instance, field.attname, getattr(parent, field.attname))
 
 

@@ -19,7 +19,8 @@ def recent_period_filter(field_name: str, default: str = "7d", title: str = "per
     """A filter on `field_name` defaulting to a recent window (7 days).
 
     A search (`q`) without an explicit period looks at all time, so a call
-    found by its call_sid is found whatever its age.
+    found by its call_sid is found whatever its age; unless the ModelAdmin's
+    `search_all_time(term)` says the term is not an indexed lookup.
     """
 
     class RecentPeriodFilter(admin.SimpleListFilter):
@@ -27,7 +28,8 @@ def recent_period_filter(field_name: str, default: str = "7d", title: str = "per
 
         def __init__(self, request, params, model, model_admin):
             self.title = title
-            self.searching = bool(request.GET.get("q"))
+            term = (request.GET.get("q") or "").strip()
+            self.searching = bool(term) and getattr(model_admin, "search_all_time", lambda t: True)(term)
             super().__init__(request, params, model, model_admin)
 
         def lookups(self, request, model_admin):

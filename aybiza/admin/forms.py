@@ -55,6 +55,8 @@ class JSONEditorField(forms.JSONField):
                 ) from exc
         else:
             parsed = value
+        if parsed is None:
+            return copy.deepcopy(self.empty_json)
         if self.expected_type is not None and not isinstance(parsed, self.expected_type):
             raise ValidationError(f"Must be {_TYPE_NAMES[self.expected_type]}.", code="invalid_type")
         return parsed
@@ -73,6 +75,8 @@ class JSONEditorField(forms.JSONField):
     def prepare_value(self, value):
         if isinstance(value, InvalidJSONInput):
             return value
+        if value is None:
+            return ""
         return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, cls=self.encoder)
 
 

@@ -75,6 +75,9 @@ class ScopedViewSetMixin:
         if verdict is not None and verdict.limit is not None:
             response["X-RateLimit-Limit"] = str(verdict.limit)
             response["X-RateLimit-Remaining"] = str(verdict.remaining)
+        data = getattr(response, "data", None)
+        if response.status_code < 300 and isinstance(data, dict) and isinstance(data.get("version"), int):
+            response["ETag"] = f'"{data["version"]}"'  # the optimistic lock, for If-Match
         return response
 
     @property
@@ -164,13 +167,6 @@ class ScopedViewSetMixin:
     def perform_destroy(self, instance):
         self.audit("delete", instance, before=snapshot(instance, self.audit_fields or ["id"]))
         instance.delete()
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        version = response.data.get("version") if isinstance(response.data, dict) else None
-        if version is not None:
-            response["ETag"] = f'"{version}"'
-        return response
 
 
 class ReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

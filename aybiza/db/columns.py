@@ -11,10 +11,19 @@ import copy
 import functools
 import uuid
 
+from decimal import Decimal
+
 from django.contrib.postgres.functions import RandomUUID
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+
+# Ranges the spec gives in comments ("0.00-1.00", "-1.00 to 1.00"); checked by
+# full_clean(), not by the database (the spec declares no CHECK for them).
+UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+SIGNED_UNIT_INTERVAL = [MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))]
 
 
 class TransactionNow(models.Func):

@@ -102,7 +102,8 @@ ROLES = {
     "org_admin": RoleSpec(
         "Organization admin", "organization", "Manages the organization's tenants, users and billing.",
         {"organization": ["view", "update"], "tenants": ["view", "create", "update"],
-         "users": ["view", "invite", "update"], "billing": ["view", "update"], "compliance_reports": ["view", "create"]},
+         "users": ["view", "invite", "update"], "billing": ["view", "update"],
+         "compliance_reports": ["view", "create"]},
         "Chief Operating Officer", "Operations",
     ),
     "tenant_admin": RoleSpec(

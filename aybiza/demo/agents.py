@@ -65,11 +65,13 @@ def ensure_agents(world: TenantWorld, designer: User, publisher: User, tool: Too
         })
         if created:
             _create_history(agent, prompt, designer, publisher, tool, now)
-        published = agent.versions.get(is_published=True)
-        world.agents.append(AgentRef(
-            agent.id, published.id, published.model_config["default"], published.voice_config["model"]
-        ))
         world.resources.append(("agent", agent.id, agent.name))
+        published = agent.versions.filter(is_published=True).first()
+        if published is not None:  # only a published version answers calls
+            world.agents.append(AgentRef(
+                agent.id, published.id, published.model_config.get("default", ""),
+                published.voice_config.get("model", ""),
+            ))
 
 
 def _voice_config(template: AgentTemplate) -> dict:

@@ -143,8 +143,8 @@ def ensure_workflows(world: TenantWorld, tools: list[Tool], designer: User, publ
         })
         if created:
             _create_versions(workflow, spec, tools, designer, publisher, now)
-        if published:
-            version = workflow.versions.get(is_published=True)
+        version = workflow.versions.filter(is_published=True).first()
+        if version is not None:  # only a published version runs
             path = tuple(version.nodes.order_by("position_x"))
             world.workflows.append(PublishedWorkflow(workflow, version, path))
         world.resources.append(("workflow", workflow.id, workflow.name))

@@ -14,7 +14,6 @@ import itertools
 import math
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tqdm import tqdm
@@ -25,7 +24,7 @@ from . import fake
 from .conversations import Conversation, conversation_pool, to_json
 from .phones import fictional_number
 from .pgcopy import copy_rows, sequential_uuids
-from .world import Line, TenantWorld
+from .world import CallRef, Line, TenantWorld, Traffic
 
 CHUNK = 5000
 STATUSES = ("completed", "no-answer", "busy", "failed", "cancelled", "answered", "ringing", "initiated")
@@ -59,17 +58,6 @@ OTHER_METRICS = (("quality", "asr_confidence", "ratio"), ("usage", "tokens", "to
 SETUP_METRICS = (("usage", "ring_time", "ms"), ("error", "setup_failures", "count"), ("cost", "call_cost", "usd"))
 
 
-@dataclass(frozen=True, slots=True)
-class CallRef:
-    """A completed call, for the logs that point at one (workflow runs, security events)."""
-
-    id: uuid.UUID
-    sid: str
-    agent_id: uuid.UUID
-    agent_version_id: uuid.UUID
-    end_time: datetime
-
-
 def seed_calls(rng: random.Random, worlds: list[TenantWorld], count: int, metrics_per_call: int, now: datetime,
                progress: bool) -> tuple[dict[str, int], dict[int, list[CallRef]]]:
     """Add `count` calls; returns (rows added per table, completed calls per world index)."""
@@ -97,16 +85,17 @@ def seed_calls(rng: random.Random, worlds: list[TenantWorld], count: int, metric
 class _CallGenerator:
     def __init__(self, rng: random.Random, worlds: list[TenantWorld], metrics_per_call: int, now: datetime):
         self.rng, self.now, self.metrics_per_call = rng, now, metrics_per_call
-        self.worlds = [(index, world) for index, world in enumerate(worlds) if world.lines]
-        self.weights = tuple(itertools.accumulate(world.call_weight for _, world in self.worlds))
-        self.pools = {index: conversation_pool(rng, world.scenario, world.tenant.name) for index, world in self.worlds}
-        self.completed: dict[int, list[CallRef]] = {index: [] for index, _ in self.worlds}
+        self.completed: dict[int, list[CallRef]] = {}
+        self.traffic = Traffic(rng, worlds, self.completed)
+        self.pools = {
+            index: conversation_pool(rng, world.scenario, world.tenant.name) for index, world in self.traffic.worlds
+        }
         self.ids = sequential_uuids()
 
     def call(self, start: datetime) -> tuple[dict, dict, dict, list[dict]]:
         """The rows of one call placed at `start` (moved to the last minutes if still in progress)."""
         rng = self.rng
-        index, world = rng.choices(self.worlds, cum_weights=self.weights)[0]
+        index, world = self.traffic.world()
         line = rng.choice(world.lines)
         status = rng.choices(STATUSES, cum_weights=STATUS_WEIGHTS)[0]
         conversation = rng.choice(self.pools[index]) if status == "completed" else None
@@ -164,7 +153,8 @@ class _CallGenerator:
             "sentiment_score": f"{rng.uniform(-0.6, 0.95):.2f}" if conversation else None,
         }
         if conversation:
-            self.completed[index].append(CallRef(call_id, sid, line.agent_id, line.agent_version_id, end))
+            ref = CallRef(call_id, sid, line.agent_id, line.agent_version_id, end)
+            self.completed.setdefault(index, []).append(ref)
         transcript = self._transcript(world, transcript_id, call_id, sid, conversation, end or start)
         analytics, latencies = self._analytics(line, sid, context, conversation, tokens, end or start)
         metrics = self._metrics(sid, context, edge_region, world.aws_region, start, ring + duration, latencies,

@@ -17,10 +17,9 @@ from automation.models import ExecutionLog, NodeExecution
 from security_app.models import ApiAccessLog, AuditLog, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 from . import fake
-from .calls import CallRef
 from .conversations import to_json
 from .pgcopy import copy_rows
-from .world import PublishedWorkflow, TenantWorld
+from .world import CallRef, PublishedWorkflow, TenantWorld, Traffic
 
 EMPTY_OBJECT = "{}"
 
@@ -41,7 +40,7 @@ def seed_events(rng: random.Random, worlds: list[TenantWorld], completed: dict[i
                 now: datetime, progress: bool) -> dict[str, int]:
     """Add the logs; `completed` holds this run's completed calls per world index."""
     sizes = volumes(calls)
-    picker = _Picker(rng, worlds, completed)
+    picker = Traffic(rng, worlds, completed)
     added: dict[str, int] = {}
     with tqdm(total=sum(sizes.values()), desc="logs", unit="row", disable=not progress) as bar:
         runs, steps = _workflow_runs(rng, picker, sizes["execution_logs"], now)
@@ -54,24 +53,6 @@ def seed_events(rng: random.Random, worlds: list[TenantWorld], completed: dict[i
     return added
 
 
-class _Picker:
-    """Chooses a tenant in proportion to its traffic, and a completed call of it."""
-
-    def __init__(self, rng: random.Random, worlds: list[TenantWorld], completed: dict[int, list[CallRef]]):
-        self.rng = rng
-        self.worlds = [(index, world) for index, world in enumerate(worlds) if world.lines]
-        self.weights = tuple(itertools.accumulate(world.call_weight for _, world in self.worlds))
-        self.completed = completed
-
-    def world(self) -> tuple[int, TenantWorld]:
-        return self.rng.choices(self.worlds, cum_weights=self.weights)[0]
-
-    def world_with_call(self) -> tuple[TenantWorld, CallRef | None]:
-        index, world = self.world()
-        calls = self.completed.get(index)
-        return world, (self.rng.choice(calls) if calls else None)
-
-
 # ---- workflow runs -------------------------------------------------------------------------------------------
 
 RUN_STATUSES = ("completed", "failed", "timeout", "cancelled", "running")
@@ -81,7 +62,7 @@ NODE_MS = {"trigger": (1, 5), "tool": (120, 2400), "condition": (1, 3), "action"
            "end": (0, 1)}
 
 
-def _workflow_runs(rng: random.Random, picker: _Picker, count: int, now: datetime) -> tuple[list[dict], list[dict]]:
+def _workflow_runs(rng: random.Random, picker: Traffic, count: int, now: datetime) -> tuple[list[dict], list[dict]]:
     """`count` runs of published workflows (execution_logs) and their steps (node_executions)."""
     runs, steps = [], []
     while len(runs) < count:
@@ -198,7 +179,7 @@ INJECTIONS = (
 )
 
 
-def _audit_log(rng: random.Random, picker: _Picker, now: datetime) -> dict:
+def _audit_log(rng: random.Random, picker: Traffic, now: datetime) -> dict:
     world, call = picker.world_with_call()
     user = rng.choice(world.users)
     action, resource_type = rng.choice(AUDIT_ACTIONS)
@@ -231,7 +212,7 @@ def _audit_log(rng: random.Random, picker: _Picker, now: datetime) -> dict:
     }
 
 
-def _security_event(rng: random.Random, picker: _Picker, now: datetime) -> dict:
+def _security_event(rng: random.Random, picker: Traffic, now: datetime) -> dict:
     _, world = picker.world()
     event_type, source, _ = rng.choices(SECURITY_EVENTS, cum_weights=SECURITY_WEIGHTS)[0]
     at = fake.moment(rng, now)
@@ -265,7 +246,7 @@ def _review(rng: random.Random, world: TenantWorld, at: datetime) -> tuple:
     return rng.random() < 0.15, world.admin.id, at + timedelta(hours=rng.randint(1, 48))
 
 
-def _prompt_injection(rng: random.Random, picker: _Picker, now: datetime) -> dict:
+def _prompt_injection(rng: random.Random, picker: Traffic, now: datetime) -> dict:
     world, call = picker.world_with_call()
     at = call.end_time - timedelta(seconds=rng.randint(5, 60)) if call else fake.moment(rng, now)
     agent = rng.choice(world.agents)
@@ -289,7 +270,7 @@ def _prompt_injection(rng: random.Random, picker: _Picker, now: datetime) -> dic
     }
 
 
-def _voice_event(rng: random.Random, picker: _Picker, now: datetime) -> dict:
+def _voice_event(rng: random.Random, picker: Traffic, now: datetime) -> dict:
     world, call = picker.world_with_call()
     at = call.end_time - timedelta(seconds=rng.randint(5, 60)) if call else fake.moment(rng, now)
     agent = rng.choice(world.agents)
@@ -326,7 +307,7 @@ ENDPOINTS = (
 ERRORS = ((400, "invalid_request"), (404, "not_found"), (429, "rate_limited"), (500, "server_error"))
 
 
-def _api_access(rng: random.Random, picker: _Picker, now: datetime) -> dict:
+def _api_access(rng: random.Random, picker: Traffic, now: datetime) -> dict:
     _, world = picker.world()
     endpoint, method = rng.choice(ENDPOINTS)
     by_key = rng.random() < 0.7

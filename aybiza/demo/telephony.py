@@ -105,9 +105,10 @@ def _ensure_numbers(world: TenantWorld, block: int, trunks: list[SipTrunk], admi
     tenant = world.tenant
     rng = fake.seeded("numbers", tenant.slug)
     status = NUMBER_STATUS_BY_TENANT_STATUS[tenant.status]
+    agents_by_id = {agent.agent_id: agent for agent in world.agents}
     for index, method in enumerate(NUMBERS_BY_PLAN[tenant.plan_tier]):
         parts = number_parts(fictional_number(world.country, block + index))
-        agent = world.agents[index % len(world.agents)]
+        agent_id = world.agents[index % len(world.agents)].agent_id if world.agents else None
         trunk = trunks[0] if method == "sip_trunk" else None
         number, _ = get_or_create(PhoneNumber, {"number": parts.number}, {
             **parts._asdict(),
@@ -117,7 +118,7 @@ def _ensure_numbers(world: TenantWorld, block: int, trunks: list[SipTrunk], admi
             "capabilities": {"voice": True, "sms": method in ("managed", "twilio"), "fax": False, "mms": False},
             "organization_id": tenant.organization_id,
             "tenant": tenant,
-            "agent_id": agent.agent_id,
+            "agent_id": agent_id,
             "settings": {"sip_trunk_id": str(trunk.id)} if trunk else {"recording": True},
             "monthly_cost": MONTHLY_COST[method],
             "setup_cost": Decimal("15.00") if method == "ported" else Decimal("0.00"),
@@ -132,9 +133,12 @@ def _ensure_numbers(world: TenantWorld, block: int, trunks: list[SipTrunk], admi
         })
         if method == "ported":
             _ensure_porting_request(world, number.number, "completed", admin, operator, now)
-        world.lines.append(Line(number.id, number.number, agent.agent_id, agent.version_id, agent.llm_model,
-                                agent.voice_model))
         world.resources.append(("phone_number", number.id, number.formatted_number))
+        # Calls go to the number's agent as it is now (an admin may have reassigned it since the first run).
+        answering = agents_by_id.get(number.agent_id)
+        if number.tenant_id == tenant.id and answering is not None:
+            world.lines.append(Line(number.id, number.number, answering.agent_id, answering.version_id,
+                                    answering.llm_model, answering.voice_model))
 
 
 def _ensure_open_porting_requests(world: TenantWorld, ordinal: int, block: int, admin: User, operator: User,

@@ -1,11 +1,15 @@
-"""What the activity generators need to know about one demo tenant.
+"""What the activity generators know about the demo tenants.
 
-The fixed records are built (or found) first; the calls and logs added on
-every run then only read this summary of them, never the database.
+The fixed records are built (or found) first and summarized per tenant as a
+`TenantWorld`; the calls and logs added on every run only read these
+summaries, never the database. `Traffic` spreads the activity over them.
 """
 
+import itertools
+import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from accounts.models import Tenant, User
 from automation.models import Workflow, WorkflowNode, WorkflowVersion
@@ -63,3 +67,40 @@ class TenantWorld:
     @property
     def organization_id(self) -> uuid.UUID:
         return self.tenant.organization_id
+
+
+@dataclass(frozen=True, slots=True)
+class CallRef:
+    """A completed call of this run, for the logs that point at one (workflow runs, security events)."""
+
+    id: uuid.UUID
+    sid: str
+    agent_id: uuid.UUID
+    agent_version_id: uuid.UUID
+    end_time: datetime
+
+
+class Traffic:
+    """Picks a tenant in proportion to its share of the traffic (and one of its completed calls).
+
+    Only tenants with a working line take part: a tenant nobody can call has no activity.
+    """
+
+    def __init__(self, rng: random.Random, worlds: list[TenantWorld],
+                 completed: dict[int, list[CallRef]] | None = None):
+        self.rng = rng
+        self.worlds = [(index, world) for index, world in enumerate(worlds) if world.lines]
+        if not self.worlds:
+            raise ValueError("no demo phone number is answered by a published agent: there is no traffic to make")
+        self.weights = tuple(itertools.accumulate(world.call_weight for _, world in self.worlds))
+        self.completed = completed if completed is not None else {}
+
+    def world(self) -> tuple[int, TenantWorld]:
+        """(index in the worlds list, world)."""
+        return self.rng.choices(self.worlds, cum_weights=self.weights)[0]
+
+    def world_with_call(self) -> tuple[TenantWorld, CallRef | None]:
+        index, world = self.world()
+        calls = self.completed.get(index)
+        return world, (self.rng.choice(calls) if calls else None)
+

@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from security_app.audit import audit_record, snapshot
 from security_app.models import AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent

@@ -4,13 +4,15 @@ from rest_framework import serializers
 from agents.models import Agent, AgentVersion
 from aybiza.api.network import parse_network
 from aybiza.api.scopes import ACTIONS, WILDCARD, all_scopes, grants
-from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, principal_from
+from aybiza.api.serializers import (
+    ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin, principal_from,
+)
 
 from .. import api_keys
 from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 
-class ApiKeySerializer(TenantOwnedSerializer):
+class ApiKeySerializer(VersionedSerializerMixin, TenantOwnedSerializer):
     """An API key. `key` is returned once, in the response to its creation."""
 
     key = serializers.CharField(read_only=True, help_text="The key itself: shown only in the creation response.")
@@ -26,7 +28,7 @@ class ApiKeySerializer(TenantOwnedSerializer):
         fields = ("id", "key", "name", "description", "organization", "tenant", "permissions", "rate_limit",
                   "ip_whitelist", "status", "created_by", "created_at", "expires_at", "last_used_at", "usage_count",
                   "version")
-        read_only_fields = ("organization", "status", "created_by", "last_used_at", "usage_count", "version")
+        read_only_fields = ("organization", "status", "created_by", "last_used_at", "usage_count")
 
     def validate_permissions(self, value):
         known = {scope.split(":")[0] for scope in all_scopes()} | {WILDCARD}

@@ -155,3 +155,92 @@ def test_organization_key_sees_its_organization_and_must_choose_a_tenant(api):
     assert foreign.status_code == 400 and "tenant" in foreign.json()["fields"]
     ok = org.post(AGENTS, {"name": "x", "system_prompt": "y", "tenant": str(api.tenant_a2.pk)}, format="json")
     assert ok.status_code == 201 and ok.json()["tenant"] == str(api.tenant_a2.pk)
+
+
+def test_api_key_lifecycle_create_once_list_revoke(api):
+    created = api.a.post("/api/v1/api-keys/", {"name": "ci", "permissions": {"agents": ["read"]},
+                                               "ip_whitelist": ["10.0.0.0/8"]}, format="json")
+    assert created.status_code == 201, created.json()
+    raw = created.json()["key"]
+    assert api_keys.is_well_formed(raw) and created.json()["tenant"] == str(api.tenant_a.pk)
+    listed = api.a.get("/api/v1/api-keys/").json()["results"]
+    assert all("key" not in row or row["key"] is None for row in listed)
+    assert raw not in json.dumps(api.a.get(f"/api/v1/api-keys/{created.json()['id']}/").json())
+    new_client = client_for(raw)
+    assert new_client.get(AGENTS, REMOTE_ADDR="10.2.3.4").status_code == 200
+    assert new_client.get(AGENTS, REMOTE_ADDR="11.2.3.4").status_code == 403
+    revoked = api.a.post(f"/api/v1/api-keys/{created.json()['id']}/revoke/", {"reason": "rotated"}, format="json")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert new_client.get(AGENTS, REMOTE_ADDR="10.2.3.4").json()["code"] == "api_key_revoked"
+    assert api.a.post(f"/api/v1/api-keys/{created.json()['id']}/revoke/", {}, format="json").status_code == 400
+
+
+def test_a_key_cannot_grant_more_than_it_has(api):
+    narrow = client_for(make_key(api.tenant_a, permissions={"api-keys": ["write"], "agents": ["read"]}))
+    escalate = narrow.post("/api/v1/api-keys/", {"name": "x", "permissions": {"agents": ["write"]}}, format="json")
+    assert escalate.status_code == 400 and "permissions" in escalate.json()["fields"]
+    wildcard = narrow.post("/api/v1/api-keys/", {"name": "x", "permissions": {"*": ["read"]}}, format="json")
+    assert wildcard.status_code == 400
+    unknown = api.a.post("/api/v1/api-keys/", {"name": "x", "permissions": {"everything": ["read"]}}, format="json")
+    assert unknown.status_code == 400
+    faster = api.a.post("/api/v1/api-keys/", {"name": "x", "permissions": {"agents": ["read"]},
+                                              "rate_limit": {"requests_per_minute": 10**6}}, format="json")
+    assert faster.status_code == 400 and "rate_limit" in faster.json()["fields"]
+    assert api.a.post("/api/v1/api-keys/", {"name": "x", "permissions": {}, "ip_whitelist": ["nope"]},
+                      format="json").status_code == 400
+
+
+def test_tool_schemas_must_be_json_schema(api):
+    ok = api.a.post("/api/v1/tools/", {"name": "lookup", "tool_type": "http_api",
+                                       "input_schema": {"type": "object"}, "output_schema": True}, format="json")
+    assert ok.status_code == 201, ok.json()
+    bad = api.a.post("/api/v1/tools/", {"name": "bad", "tool_type": "http_api",
+                                        "input_schema": {"type": "banana"}, "output_schema": {}}, format="json")
+    assert bad.status_code == 400 and "input_schema" in bad.json()["fields"]
+
+
+def test_agent_version_publish_and_rollback_call_the_services(api):
+    agent = api.a.post(AGENTS, {"name": "a", "system_prompt": "v1"}, format="json").json()
+    v1 = api.a.post("/api/v1/agent-versions/", {"agent": agent["id"]}, format="json").json()
+    assert api.a.post(f"/api/v1/agent-versions/{v1['id']}/publish/", {}, format="json").json()["status"] == "published"
+    api.a.patch(f"{AGENTS}{agent['id']}/", {"system_prompt": "v2", "version": Agent.objects.get().version}, format="json")
+    v2 = api.a.post("/api/v1/agent-versions/", {"agent": agent["id"]}, format="json").json()
+    api.a.post(f"/api/v1/agent-versions/{v2['id']}/publish/", {}, format="json")
+    assert Agent.objects.get().system_prompt == "v2"
+    back = api.a.post(f"/api/v1/agent-versions/{v1['id']}/rollback/", {"reason": "regression"}, format="json")
+    assert back.status_code == 200 and Agent.objects.get().system_prompt == "v1"
+    again = api.a.post(f"/api/v1/agent-versions/{v1['id']}/publish/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    assert AuditLog.objects.filter(action="agent_version.rollback", api_key=api.key_a).exists()
+
+
+def test_reservation_flow_and_porting_cancel(api):
+    created = api.a.post("/api/v1/phone-number-reservations/", {"requested_country": "US", "requested_area_code": "617",
+                                                                "acquisition_method": "managed"}, format="json")
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/phone-number-reservations/{created.json()['id']}/"
+    offered = api.a.post(url + "search/", {"count": 3}, format="json")
+    assert offered.status_code == 200, offered.json()
+    number = offered.json()["available_numbers"][0]
+    assert api.a.post(url + "reserve/", {"number": number}, format="json").status_code == 200
+    done = api.a.post(url + "complete/", {}, format="json")
+    assert done.status_code == 200, done.json()
+    assert done.json()["phone_number"]["number"] == number
+    porting = f.PortingRequestFactory(tenant=api.tenant_a)
+    cancelled = api.a.post(f"/api/v1/porting-requests/{porting.pk}/cancel/", {"reason": "changed mind"}, format="json")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+def test_compliance_report_download_matches_checksum(api):
+    import hashlib
+
+    f.SecurityEventFactory(tenant=api.tenant_a, severity="critical", resolved=False)
+    now = timezone.now()
+    created = api.a.post("/api/v1/compliance-reports/", {
+        "report_type": "soc2", "reporting_period_start": (now - dt.timedelta(days=30)).isoformat(),
+        "reporting_period_end": (now + dt.timedelta(days=1)).isoformat()}, format="json")
+    assert created.status_code == 201, created.json()
+    report = created.json()
+    assert report["status"] == "completed" and report["findings"]
+    download = api.a.get(f"/api/v1/compliance-reports/{report['id']}/download/")
+    assert hashlib.sha256(download.content).hexdigest() == report["checksum"] == download["X-Checksum-SHA256"]

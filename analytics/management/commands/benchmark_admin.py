@@ -19,6 +19,7 @@ PAGES = [
     ("calls, one tenant", "admin:analytics_call_changelist", "?tenant__id__exact={tenant}"),
     ("calls, completed, 30 days", "admin:analytics_call_changelist", "?status__exact=completed&period=30d"),
     ("calls, search by call_sid", "admin:analytics_call_changelist", "?q=BM000500000"),
+    ("calls, search by number", "admin:analytics_call_changelist", "?q=%2B15550001234"),
     ("calls, page 5", "admin:analytics_call_changelist", "?p=5"),
     ("detailed metrics", "admin:analytics_detailedmetric_changelist", ""),
     ("detailed metrics, one tenant", "admin:analytics_detailedmetric_changelist", "?tenant_id={tenant}"),

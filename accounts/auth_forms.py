@@ -1,0 +1,48 @@
+"""Forms of the staff sign-in: password (with lockout), TOTP, enrollment, forced password change."""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+
+from .lockout import is_locked, register_failure
+from .models import User
+
+
+def locked_error(user: User) -> ValidationError:
+    return ValidationError(
+        f"This account is locked until {user.locked_until:%H:%M} UTC after too many failed sign-ins.", code="locked"
+    )
+
+
+class StaffAuthenticationForm(AdminAuthenticationForm):
+    """The admin's password step, counting failures against users.login_attempts."""
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        user = User.objects.filter(email=email).first() if email else None
+        if user is not None and is_locked(user):
+            raise locked_error(user)
+        try:
+            return super().clean()
+        except ValidationError as exc:
+            if user is not None and getattr(exc, "code", None) in ("invalid_login", "inactive"):
+                if register_failure(user, request=self.request, stage="password"):
+                    raise locked_error(user) from exc
+            raise
+
+
+class TOTPForm(forms.Form):
+    code = forms.CharField(
+        max_length=20, label="Authentication code",
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "numeric"}),
+    )
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    """Changing one's password also clears must_change_password (password_changed_at is set by set_password)."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = False
+        return super().save(commit)

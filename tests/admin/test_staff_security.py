@@ -1,0 +1,140 @@
+"""Staff sign-in: lockout, TOTP MFA with recovery codes, forced password change, no tenant users."""
+
+import pyotp
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from accounts.mfa import mfa_enable
+from security_app.models import SecurityEvent
+from tests import factories as f
+
+from .conftest import PASSWORD
+
+LOGIN = "/admin/login/"
+MFA = "/admin/login/mfa/"
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.post(LOGIN, {"username": email, "password": password, "next": "/admin/"})
+
+
+def is_in(client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def test_superuser_signs_in_with_a_password(ops_superuser):
+    client = Client()
+    response = sign_in(client, ops_superuser.email)
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert is_in(client)
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.last_login is not None
+
+
+def test_tenant_user_can_never_sign_in(tenant_user):
+    client = Client()
+    response = sign_in(client, tenant_user.email)
+    assert response.status_code == 200 and "staff account" in response.content.decode()
+    assert not is_in(client)
+    client.force_login(tenant_user)  # even with a session, the site refuses
+    assert client.get("/admin/").status_code == 302
+    assert client.get(reverse("admin:telephony_portingrequest_changelist")).status_code == 302
+
+
+@override_settings(AYBIZA_LOGIN_MAX_ATTEMPTS=3, AYBIZA_LOGIN_LOCKOUT_MINUTES=15)
+def test_lockout_after_failures_writes_a_security_event(ops_superuser):
+    client = Client()
+    for _ in range(2):
+        assert "correct email" in sign_in(client, ops_superuser.email, "wrong").content.decode()
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.login_attempts == 2
+    response = sign_in(client, ops_superuser.email, "wrong")
+    assert "locked until" in response.content.decode()
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.locked_until is not None
+    event = SecurityEvent.objects.get(user=ops_superuser)
+    assert event.event_type == "login_failure" and event.severity == "high" and event.details["attempts"] == 3
+    # the right password does not help while locked
+    response = sign_in(client, ops_superuser.email)
+    assert response.status_code == 200 and "locked until" in response.content.decode()
+    assert not is_in(client)
+
+
+def test_mfa_flow_with_totp_and_single_use_recovery_codes(ops_superuser):
+    secret = pyotp.random_base32()
+    codes = mfa_enable(ops_superuser, secret=secret, code=pyotp.TOTP(secret).now())
+    assert len(codes) == 10
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.mfa_enabled and codes[0] not in str(ops_superuser.recovery_codes)
+
+    client = Client()
+    response = sign_in(client, ops_superuser.email)
+    assert response.status_code == 302 and response.url == MFA
+    assert not is_in(client)  # the password alone does not sign in
+    response = client.post(MFA, {"code": "000000"})
+    assert response.status_code == 200 and "not valid" in response.content.decode()
+    response = client.post(MFA, {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302 and is_in(client)
+
+    client = Client()
+    sign_in(client, ops_superuser.email)
+    assert client.post(MFA, {"code": codes[0]}).status_code == 302 and is_in(client)
+    client = Client()
+    sign_in(client, ops_superuser.email)
+    assert client.post(MFA, {"code": codes[0]}).status_code == 200  # used up
+    assert not is_in(client)
+
+
+def test_mfa_enrollment_page_shows_an_inline_qr_and_enables(admin_client, ops_superuser):
+    response = admin_client.get(reverse("admin:mfa_setup"))
+    text = response.content.decode()
+    assert response.status_code == 200 and "<svg" in text and "http" not in text.split("<svg", 1)[1].split("</svg>")[0].replace("http://www.w3.org", "")
+    secret = response.context["secret"]
+    assert admin_client.post(reverse("admin:mfa_setup"), {"code": "123456"}).status_code == 200
+    response = admin_client.post(reverse("admin:mfa_setup"), {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200 and len(response.context["codes"]) == 10
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.mfa_enabled and ops_superuser.mfa_secret == secret
+
+
+def test_must_change_password_forces_the_change(ops_superuser):
+    ops_superuser.must_change_password = True
+    ops_superuser.save()
+    before = ops_superuser.password_changed_at
+    client = Client()
+    sign_in(client, ops_superuser.email)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.url == reverse("admin:password_change")
+    assert client.get(reverse("admin:telephony_portingrequest_changelist")).status_code == 302
+    new = "a much better passphrase 42"
+    response = client.post(reverse("admin:password_change"),
+                           {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    ops_superuser.refresh_from_db()
+    assert not ops_superuser.must_change_password and ops_superuser.password_changed_at > before
+    assert is_in(client)
+
+
+@pytest.mark.parametrize("must_change", [True, False])
+def test_admin_sets_another_users_password(admin_client, must_change):
+    user = f.UserFactory(ops_staff=True)
+    new = "another decent passphrase 7"
+    data = {"password1": new, "password2": new}
+    if must_change:
+        data["must_change_password"] = "on"
+    response = admin_client.post(reverse("admin:accounts_user_password_change", args=[user.pk]), data)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new) and user.must_change_password is must_change
+
+
+def test_unlock_action(admin_client):
+    from django.utils import timezone
+
+    user = f.UserFactory(ops_staff=True)
+    user.locked_until, user.login_attempts = timezone.now() + timezone.timedelta(minutes=5), 3
+    user.save()
+    admin_client.post(reverse("admin:accounts_user_changelist"), {"action": "unlock_users", "_selected_action": [user.pk]})
+    user.refresh_from_db()
+    assert user.locked_until is None and user.login_attempts == 0
