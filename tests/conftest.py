@@ -134,4 +134,8 @@ def fast_password_hasher(settings):
 
     tests/test_passwords.py checks the real configuration.
     """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from aybiza import settings as project_settings
+
+    # New hashes are fast; hashes made outside this fixture (module-scoped
+    # setup) still verify.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *project_settings.PASSWORD_HASHERS]
