@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from aybiza.api.network import client_ip
+
 from .models import User
 
 
@@ -59,7 +61,7 @@ def _security_event(user, request, attempts, until, stage):
     SecurityEvent.objects.create(
         organization_id=user.organization_id, tenant_id=user.tenant_id, user=user,
         event_type="login_failure", severity="high", source="admin_login",
-        ip_address=(request.META.get("REMOTE_ADDR") if request is not None else None),
+        ip_address=(client_ip(request) if request is not None else None),
         details={"attempts": attempts, "stage": stage, "locked_until": until.isoformat(), "email": user.email},
         automated_response={"action": "account_locked", "until": until.isoformat()},
         risk_score="0.80",

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from aybiza.api.network import client_ip
+
 from .models import AuditLog
 
 
@@ -43,7 +45,6 @@ def _request_meta(request) -> dict:
     if request is None:
         return {}
     meta = getattr(request, "META", {}) or {}
-    forwarded = (meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")[0].strip()
     request_id = meta.get("HTTP_X_REQUEST_ID") or getattr(request, "request_id", None)
     try:
         request_id = uuid.UUID(str(request_id)) if request_id else None
@@ -51,7 +52,8 @@ def _request_meta(request) -> dict:
         request_id = None
     session = getattr(request, "session", None)
     return {
-        "ip_address": forwarded or meta.get("REMOTE_ADDR") or None,
+        # X-Forwarded-For only from a trusted proxy: a client can write anything there.
+        "ip_address": client_ip(request) if meta.get("REMOTE_ADDR") else None,
         "user_agent": meta.get("HTTP_USER_AGENT") or None,
         "request_id": request_id,
         "session_id": getattr(session, "session_key", None) if session is not None else None,

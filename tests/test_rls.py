@@ -256,3 +256,16 @@ def test_unknown_or_inactive_tenant_is_refused_before_any_tenant_query(world):
         assert not any("SET LOCAL ROLE" in q["sql"] for q in queries), queries.captured_queries
     with tenant_context(trial.pk):  # trial tenants are allowed
         assert ids(Tenant) == {trial.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_number_in_use_by_another_tenant_is_seen_inside_a_tenant_context(clean_spec_tables):
+    """RLS hides other tenants' numbers; the availability check must still see them."""
+    from telephony.availability import numbers_in_use
+    from tests import factories as f
+
+    other = f.PhoneNumberFactory()
+    mine = f.TenantFactory()
+    with tenant_context(mine.pk):
+        assert not PhoneNumber.objects.filter(number=other.number).exists()
+        assert numbers_in_use([other.number, "+15550100999"]) == {other.number}

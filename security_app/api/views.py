@@ -37,6 +37,7 @@ class ApiKeyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
+        data.pop("version", None)
         tenant = data.pop("tenant", None)
         if tenant is None and self.principal.tenant_id is not None:
             tenant = self.tenant_object({})

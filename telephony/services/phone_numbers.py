@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from accounts.limits import ensure_can_add
 from accounts.models import Tenant
 from security_app.audit import audit_record, snapshot
+from telephony.availability import numbers_in_use
 
 from ..models import PhoneNumber
 from .numbers import parse_number
@@ -32,7 +33,7 @@ def phone_number_create(
     """A new number for `tenant`; LimitExceeded (max_phone_numbers, suspension) or ValidationError."""
     parts = parse_number(number, field=error_field)
     tenant = ensure_can_add(tenant=tenant, resource="phone_number")
-    if PhoneNumber.objects.filter(number=parts["number"]).exists():
+    if numbers_in_use([parts["number"]]):
         raise ValidationError({error_field: f"The number {parts['number']} already exists."})
     agent = fields.get("agent")
     if agent is not None and agent.tenant_id != tenant.pk:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.limits import ensure_can_add
 from aybiza.state import StateMachine, lock
 from aybiza.transitions import apply_transition
+from telephony.availability import numbers_in_use
 
 from ..choices import ReservationStatus as S
 from ..models import PhoneNumber, PhoneNumberReservation
@@ -47,7 +48,7 @@ def hold_duration(minutes: int | None = None) -> datetime.timedelta:
 def taken_numbers(numbers, *, exclude: PhoneNumberReservation | None = None, now=None) -> set[str]:
     """Those of `numbers` already in phone_numbers or held by another live reservation."""
     numbers = list(numbers)
-    taken = set(PhoneNumber.objects.filter(number__in=numbers).values_list("number", flat=True))
+    taken = numbers_in_use(numbers)
     held = PhoneNumberReservation.objects.filter(
         status=S.RESERVED, selected_number__in=numbers, reservation_expires_at__gt=now or timezone.now()
     )

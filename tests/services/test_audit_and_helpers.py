@@ -48,6 +48,21 @@ def test_audit_record_with_request(tenant, ops):
     assert log.details == {"before": {"a": 1}, "after": {"a": 2}, "reason": "why", "extra": "1.5"}
 
 
+def test_audit_record_ignores_forwarded_for_from_an_untrusted_client(tenant, ops, settings):
+    agent = f.AgentFactory(tenant=tenant)
+    request = RequestFactory().post("/x", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    log = audit_record(action="agent.touch", instance=agent, actor=ops, request=request)
+    assert log.ip_address == "198.51.100.4"
+
+
+def test_audit_record_believes_forwarded_for_from_a_trusted_proxy(tenant, ops, settings):
+    settings.AYBIZA_API = {**settings.AYBIZA_API, "TRUSTED_PROXIES": ["10.0.0.0/8"]}
+    agent = f.AgentFactory(tenant=tenant)
+    request = RequestFactory().post("/x", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    log = audit_record(action="agent.touch", instance=agent, actor=ops, request=request)
+    assert log.ip_address == "203.0.113.9"
+
+
 def test_audit_of_a_version_finds_the_parent_tenant(tenant, ops):
     version = f.AgentVersionFactory(agent__tenant=tenant)
     log = audit_record(action="x", instance=version)
