@@ -56,6 +56,7 @@ class Call(models.Model):
             models.Index(fields=['phone_number', '-start_time'], name='idx_calls_phone_number'),
             models.Index(fields=['duration_seconds', 'status'], name='idx_calls_duration'),
             models.Index(fields=['cost_usd', '-start_time'], name='idx_calls_cost'),
+            models.Index(fields=['-start_time', '-id'], name='idx_calls_start_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):
@@ -89,6 +90,7 @@ class CallTranscript(models.Model):
             models.Index(fields=['call'], name='idx_transcripts_call'),
             models.Index(fields=['redacted', 'redacted_at'], name='idx_transcripts_redacted'),
             models.Index(fields=['language_detected', 'confidence_score'], name='idx_transcripts_language'),
+            models.Index(fields=['-created_at', '-id'], name='idx_call_transcripts_created'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):
@@ -132,6 +134,7 @@ class CallAnalytics(models.Model):
             models.Index(fields=['total_latency_ms', '-created_at'], name='idx_call_analytics_latency'),
             models.Index(fields=['model_used', 'total_latency_ms'], name='idx_call_analytics_performance'),
             models.Index(fields=['call_sid'], name='idx_call_analytics_call_sid'),  # added (docs/decisions.md): a call's analytics
+            models.Index(fields=['-created_at', '-id'], name='idx_call_analytics_created'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):
@@ -163,6 +166,7 @@ class DetailedMetric(models.Model):
         indexes = [
             models.Index(fields=['tenant_id', '-timestamp'], name='idx_detailed_metrics_tenant_time'),  # added (docs/decisions.md): tenant locality
             models.Index(fields=['call_sid', 'timestamp'], name='idx_detailed_metrics_call'),  # added (docs/decisions.md): a call's metrics
+            models.Index(fields=['-timestamp', '-id'], name='idx_detailed_metrics_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):

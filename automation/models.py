@@ -248,6 +248,7 @@ class ExecutionLog(models.Model):
             models.Index(fields=['workflow', '-timestamp'], name='idx_execution_logs_workflow_time'),
             models.Index(fields=['status', '-timestamp'], name='idx_execution_logs_status'),
             models.Index(fields=['trigger_type', 'trigger_id', '-timestamp'], name='idx_execution_logs_trigger'),
+            models.Index(fields=['-timestamp', '-id'], name='idx_execution_logs_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):
@@ -280,6 +281,7 @@ class NodeExecution(models.Model):
         ]
         indexes = [
             models.Index(fields=['execution_log'], name='idx_node_executions_log'),  # added (docs/decisions.md): no FK, still looked up
+            models.Index(fields=['-started_at', '-id'], name='idx_node_executions_started'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):

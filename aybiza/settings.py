@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "analytics",
     "automation",
     "security_app",
-    "aybiza.ops_console",  # indexes of the ops console (aybiza/admin)
     "aybiza.api",
 ]
 

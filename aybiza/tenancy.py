@@ -170,31 +170,6 @@ def organization_context(organization_id, *, using: str = "default") -> Iterator
         yield context
 
 
-class TenantContextMiddleware:
-    """Run each request of a signed-in tenant user inside its tenant context.
-
-    Not installed by default: add "aybiza.tenancy.TenantContextMiddleware"
-    after AuthenticationMiddleware once the tenant-facing API exists. Ops
-    staff (platform organization) are left as they are: they use the admin.
-    A user of an organization without a tenant runs as its organization's
-    admin. Streaming responses are not supported inside the context (the
-    transaction ends when the view returns).
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or getattr(user, "is_staff", False):
-            return self.get_response(request)
-        if user.tenant_id:
-            with tenant_context(user.tenant_id):
-                return self.get_response(request)
-        with organization_context(user.organization_id):
-            return self.get_response(request)
-
-
 # --------------------------------------------------------------------------
 # SQL for the row-level-security migrations
 # --------------------------------------------------------------------------

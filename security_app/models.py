@@ -75,6 +75,7 @@ class AuditLog(models.Model):
             models.Index(fields=['tenant', '-timestamp'], name='idx_audit_logs_tenant_time'),
             models.Index(fields=['user', 'action', '-timestamp'], name='idx_audit_logs_user_action'),
             models.Index(fields=['resource_type', 'resource_id', '-timestamp'], name='idx_audit_logs_resource'),
+            models.Index(fields=['-timestamp', '-id'], name='idx_audit_logs_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):
@@ -110,6 +111,7 @@ class SecurityEvent(models.Model):
             models.Index(fields=['tenant', '-timestamp'], name='idx_security_events_tenant_time'),
             models.Index(fields=['severity', 'resolved', '-timestamp'], name='idx_security_events_severity'),
             models.Index(fields=['event_type', '-timestamp'], name='idx_security_events_type'),
+            models.Index(fields=['-timestamp', '-id'], name='idx_security_events_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
         permissions = [('review_securityevent', 'Can resolve security events')]
 
@@ -144,6 +146,7 @@ class PromptInjectionAttempt(models.Model):
         ]
         indexes = [
             models.Index(fields=['tenant', '-timestamp'], name='idx_prompt_injection_tenant_time'),  # added (docs/decisions.md): tenant locality
+            models.Index(fields=['-timestamp', '-id'], name='idx_prompt_injection_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
         permissions = [('review_promptinjectionattempt', 'Can review prompt injection attempts')]
 
@@ -180,6 +183,7 @@ class VoiceSecurityEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=['tenant', '-timestamp'], name='idx_voice_security_tenant_time'),  # added (docs/decisions.md): tenant locality
+            models.Index(fields=['-timestamp', '-id'], name='idx_voice_security_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
         permissions = [('review_voicesecurityevent', 'Can review voice security events')]
 
@@ -219,6 +223,7 @@ class ApiAccessLog(models.Model):
             models.Index(fields=['endpoint', '-timestamp'], name='idx_api_logs_endpoint_time'),
             models.Index(fields=['status_code', '-timestamp'], name='idx_api_logs_status_time'),
             models.Index(fields=['-response_time_ms', '-timestamp'], name='idx_api_logs_performance'),
+            models.Index(fields=['-timestamp', '-id'], name='idx_api_access_logs_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
         ]
 
     def __str__(self):

@@ -91,20 +91,20 @@ ADDED_INDEXES = {
         "prompt_injection_attempts", [("tenant_id", False), ("timestamp", True)], "tenant locality"),
     "idx_voice_security_tenant_time": (
         "voice_security_events", [("tenant_id", False), ("timestamp", True)], "tenant locality"),
-    # Newest-first changelists of the ops console (aybiza/ops_console/migrations, docs/ops-console.md).
-    **{name: (table, [(column, True), ("id", True)], "admin changelist: newest first within a recent window")
+    # Newest first: admin changelists, rollup refresh and retention scan by time (docs/decisions.md).
+    **{name: (table, [(column, True), ("id", True)], "newest first within a time window (admin, rollup refresh, retention)")
        for name, table, column in [
-           ("idx_calls_start_time_admin", "calls", "start_time"),
-           ("idx_call_transcripts_created_admin", "call_transcripts", "created_at"),
-           ("idx_call_analytics_created_admin", "call_analytics", "created_at"),
-           ("idx_detailed_metrics_time_admin", "detailed_metrics", "timestamp"),
-           ("idx_execution_logs_time_admin", "execution_logs", "timestamp"),
-           ("idx_node_executions_started_admin", "node_executions", "started_at"),
-           ("idx_audit_logs_time_admin", "audit_logs", "timestamp"),
-           ("idx_security_events_time_admin", "security_events", "timestamp"),
-           ("idx_api_access_logs_time_admin", "api_access_logs", "timestamp"),
-           ("idx_prompt_injection_time_admin", "prompt_injection_attempts", "timestamp"),
-           ("idx_voice_security_time_admin", "voice_security_events", "timestamp"),
+           ("idx_calls_start_time", "calls", "start_time"),
+           ("idx_call_transcripts_created", "call_transcripts", "created_at"),
+           ("idx_call_analytics_created", "call_analytics", "created_at"),
+           ("idx_detailed_metrics_time", "detailed_metrics", "timestamp"),
+           ("idx_execution_logs_time", "execution_logs", "timestamp"),
+           ("idx_node_executions_started", "node_executions", "started_at"),
+           ("idx_audit_logs_time", "audit_logs", "timestamp"),
+           ("idx_security_events_time", "security_events", "timestamp"),
+           ("idx_api_access_logs_time", "api_access_logs", "timestamp"),
+           ("idx_prompt_injection_time", "prompt_injection_attempts", "timestamp"),
+           ("idx_voice_security_time", "voice_security_events", "timestamp"),
        ]},
 }
 
