@@ -6,10 +6,14 @@
 - Recovery codes are single-use and stored as SHA-256 hashes (in an encrypted
   column): they are random 50-bit values, so a plain hash is enough.
 - `mfa_verify` accepts a current TOTP code (±1 step) or an unused recovery
-  code, which is then consumed.
+  code, which is then consumed. A TOTP code is single-use too: the accepted
+  time step is kept in `users.settings["mfa_last_step"]` and a code from that
+  step or an earlier one is refused (no replay within its 30-second window).
 """
 
+import datetime
 import hashlib
+import hmac
 import secrets
 
 import pyotp
@@ -36,9 +40,25 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#1b1b1b", light="#ffffff")
 
 
+def _normalise(code: str) -> str:
+    return "".join((code or "").split())
+
+
+def totp_step(secret: str, code: str) -> int | None:
+    """The time step (±1 around now) whose TOTP is `code`, or None."""
+    code = _normalise(code)
+    if not secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(datetime.datetime.now())
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
 def totp_ok(secret: str, code: str) -> bool:
-    code = "".join((code or "").split())
-    return bool(secret) and code.isdigit() and len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+    return totp_step(secret, code) is not None
 
 
 def _hash(code: str) -> str:
@@ -75,9 +95,24 @@ def mfa_reset(user: User) -> None:
     _store(user, mfa_secret=None, mfa_enabled=False, recovery_codes=[])
 
 
+def _accept_totp(user: User, code: str) -> bool:
+    """Accept a TOTP code once: its step must be newer than the last accepted one."""
+    with transaction.atomic():
+        fresh = User.objects.select_for_update().get(pk=user.pk)
+        step = totp_step(fresh.mfa_secret, code)
+        settings = dict(fresh.settings or {})
+        if step is None or step <= settings.get("mfa_last_step", -1):
+            return False
+        settings["mfa_last_step"] = step
+        fresh.settings = settings
+        fresh.save(update_fields=["settings", "updated_at"])
+    user.settings, user.version = fresh.settings, fresh.version
+    return True
+
+
 def mfa_verify(user: User, code: str) -> bool:
-    """A TOTP code, or a recovery code (consumed)."""
-    if totp_ok(user.mfa_secret, code):
+    """A TOTP code (each usable once), or a recovery code (consumed)."""
+    if _accept_totp(user, code):
         return True
     digest = _hash(code or "")
     remaining = list(user.recovery_codes or [])

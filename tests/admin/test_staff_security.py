@@ -1,5 +1,7 @@
 """Staff sign-in: lockout, TOTP MFA with recovery codes, forced password change, no tenant users."""
 
+import datetime
+
 import pyotp
 import pytest
 from django.test import Client, override_settings
@@ -138,3 +140,26 @@ def test_unlock_action(admin_client):
     admin_client.post(reverse("admin:accounts_user_changelist"), {"action": "unlock_users", "_selected_action": [user.pk]})
     user.refresh_from_db()
     assert user.locked_until is None and user.login_attempts == 0
+
+
+def test_a_totp_code_is_accepted_once(ops_superuser):
+    """No replay: within its 30-second window a used code (or an older one) is refused."""
+    from accounts.mfa import mfa_verify
+
+    secret = pyotp.random_base32()
+    mfa_enable(ops_superuser, secret=secret, code=pyotp.TOTP(secret).now())
+    ops_superuser.refresh_from_db()
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(datetime.datetime.now())
+    current, previous = totp.generate_otp(step), totp.generate_otp(step - 1)
+
+    assert mfa_verify(ops_superuser, current) is True
+    assert mfa_verify(ops_superuser, current) is False
+    assert mfa_verify(ops_superuser, previous) is False
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.settings["mfa_last_step"] == step
+
+    client = Client()
+    sign_in(client, ops_superuser.email)
+    assert client.post(MFA, {"code": current}).status_code == 200
+    assert not is_in(client)
