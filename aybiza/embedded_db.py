@@ -13,6 +13,7 @@ directories, `timescaledb` is preloaded automatically.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -111,6 +112,10 @@ def database_settings() -> dict:
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
     _prune_dead_handles()
     server = get_server(DATA_DIR, cleanup_mode="stop")
+    # atexit runs last-registered first: forget dead handles (e.g. runserver's
+    # autoreload child, which its parent SIGKILLs) just before the library
+    # decides whether this process is the last one and stops the server.
+    atexit.register(_prune_dead_handles)
     _exit_cleanly_on_sigterm()
     _configure(server)
     _ensure_database(server)
