@@ -1,5 +1,7 @@
 """`manage.py seed_demo`: load the demo data set (aybiza/demo/)."""
 
+import os
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -44,5 +46,6 @@ class Command(BaseCommand):
         if verbosity > 0:
             self.stdout.write(self.style.SUCCESS(summary.line()))
             self.stdout.write(
-                f"Admin login: http://127.0.0.1:8000/admin/  email: {ADMIN_EMAIL}  password: {admin_password}"
+                f"Admin login: http://{os.environ.get('AYBIZA_ADDR', '127.0.0.1:8000')}/admin/  "
+                f"email: {ADMIN_EMAIL}  password: {admin_password}"
             )
