@@ -9,8 +9,10 @@ the creating service's transaction, before the INSERT.
   gains nothing.
 - agents: the tenant's agents that are not archived count against max_agents.
 - phone numbers: numbers not inactive/failed count against max_phone_numbers.
-- SIP trunks: no count limit (the spec has none); a trunk's own
-  max_concurrent_calls may not exceed the tenant's max_concurrent_calls.
+- SIP trunks: no count limit (the spec has none). That a trunk's own
+  max_concurrent_calls may not exceed the tenant's is a rule of the row,
+  checked by SipTrunk's full_clean() on create and on every edit
+  (ValidationError on max_concurrent_calls; aybiza/db/consistency.py).
 - A NULL limit means no limit.
 """
 
@@ -42,7 +44,7 @@ def _count(tenant: Tenant, resource: str) -> int:
     raise ValueError(resource)
 
 
-def ensure_can_add(*, tenant: Tenant, resource: str, max_concurrent_calls: int | None = None) -> Tenant:
+def ensure_can_add(*, tenant: Tenant, resource: str) -> Tenant:
     """The tenant, locked; or LimitExceeded naming the limit that forbids one more `resource`."""
     if resource not in RESOURCES:
         raise ValueError(f"Unknown resource {resource!r}; expected one of {sorted(RESOURCES)}.")
@@ -56,14 +58,7 @@ def ensure_can_add(*, tenant: Tenant, resource: str, max_concurrent_calls: int |
             f"Organization {organization} is {organization.status}: tenant {tenant} cannot gain new {plural}.",
             field="status",
         )
-    if resource == "sip_trunk":
-        ceiling = tenant.max_concurrent_calls
-        if ceiling is not None and max_concurrent_calls is not None and max_concurrent_calls > ceiling:
-            raise LimitExceeded(
-                f"A SIP trunk of tenant {tenant} may carry at most {ceiling} concurrent calls "
-                f"(max_concurrent_calls); {max_concurrent_calls} asked.",
-                field="max_concurrent_calls",
-            )
+    if limit_field is None:
         return tenant
     limit = getattr(tenant, limit_field)
     if limit is not None:

@@ -12,6 +12,7 @@ from aybiza.db.columns import (
     choice, choices_check, created_at, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
+from aybiza.db.consistency import ConsistencyMixin
 from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
 from aybiza.db.locking import VersionedModel
 
@@ -147,7 +148,7 @@ class UserManager(BaseUserManager):
         return ops_user_create(email=email, password=password, full_name=fields.get("full_name", email), superuser=True)
 
 
-class User(VersionedModel, AbstractBaseUser):
+class User(ConsistencyMixin, VersionedModel, AbstractBaseUser):
     """A person: ops staff of the platform organization, or a tenant's user.
 
     The password hash lives in the spec's `encrypted_password` column. Admin
@@ -181,6 +182,8 @@ class User(VersionedModel, AbstractBaseUser):
     must_change_password = flag(False)
 
     objects = UserManager()
+
+    same_organization = ("role",)  # and the tenant is the organization's (aybiza/db/consistency.py)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

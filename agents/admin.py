@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from aybiza.admin.base import OpsModelAdmin, ReadOnlyInline, ServiceCreateMixin, error_text
+from aybiza.admin.base import InheritingInlineFormSet, OpsModelAdmin, ReadOnlyInline, ServiceCreateMixin, error_text
 from aybiza.admin.flows import Flow, FlowAdminMixin, ReasonForm
 
 from .models import Agent, AgentVersion, ConversationNode
@@ -66,6 +66,7 @@ class AgentAdmin(ServiceCreateMixin, OpsModelAdmin):
 class ConversationNodeInline(admin.StackedInline):
     model = ConversationNode
     fk_name = "agent_version"
+    formset = InheritingInlineFormSet
     exclude = ("agent",)  # the version's agent
     readonly_fields = ("created_at", "updated_at", "created_by", "updated_by")
     extra = 0

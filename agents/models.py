@@ -8,12 +8,13 @@ from django.db.models import Q
 from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_text, table, unique, updated_at, uuid_pk,
 )
+from aybiza.db.consistency import ConsistencyMixin
 from aybiza.db.locking import VersionedModel
 
 from .choices import AgentStatus, AgentVersionStatus, ConversationNodeType, LatencyOptimizationLevel, PhoneIntegrationType
 
 
-class Agent(VersionedModel):
+class Agent(ConsistencyMixin, VersionedModel):
     id = uuid_pk()
     name = models.CharField(max_length=255)
     description = optional_text()
@@ -93,7 +94,9 @@ class AgentVersion(models.Model):
         return f"{self.agent} v{self.version}"
 
 
-class ConversationNode(models.Model):
+class ConversationNode(ConsistencyMixin, models.Model):
+    belongs_to = {"agent_version": "agent"}
+
     id = uuid_pk()
     agent = fk('Agent', on_delete=models.CASCADE, related_name='conversation_nodes')
     agent_version = fk('AgentVersion', on_delete=models.CASCADE, related_name='nodes')

@@ -8,12 +8,16 @@ from aybiza.db.columns import (
     SIGNED_UNIT_INTERVAL, UNIT_INTERVAL,
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
+from aybiza.db.consistency import ConsistencyMixin, related
 from aybiza.db.fields import BigSerialField
 
 from .choices import CallDirection, CallStatus, MetricType
 
 
-class Call(models.Model):
+class Call(ConsistencyMixin, models.Model):
+    same_tenant = ("agent", "phone_number")
+    belongs_to = {"agent_version": "agent"}
+
     id = uuid_pk()
     call_sid = models.CharField(max_length=255)
     direction = choice(CallDirection, max_length=10, null=False)
@@ -63,7 +67,7 @@ class Call(models.Model):
         return self.call_sid
 
 
-class CallTranscript(models.Model):
+class CallTranscript(ConsistencyMixin, models.Model):
     id = uuid_pk()
     call = fk('Call', on_delete=models.CASCADE, related_name='transcripts')
     call_sid = models.CharField(max_length=255)
@@ -96,8 +100,18 @@ class CallTranscript(models.Model):
     def __str__(self):
         return f"Transcript of {self.call_sid}"
 
+    def consistency_errors(self):
+        errors = super().consistency_errors()
+        call = related(self, "call")
+        if call is not None and self.call_sid and self.call_sid != call.call_sid:
+            errors["call_sid"] = "Must be the call's call_sid."
+        return errors
 
-class CallAnalytics(models.Model):
+
+class CallAnalytics(ConsistencyMixin, models.Model):
+    same_tenant = ("agent", "phone_number")
+    belongs_to = {"agent_version": "agent"}
+
     id = uuid_pk()
     call_sid = models.CharField(max_length=255)
     organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='call_analytics')
@@ -127,6 +141,8 @@ class CallAnalytics(models.Model):
 
     class Meta:
         db_table = table('call_analytics', 'call_analytics')
+        verbose_name = 'call analytics'
+        verbose_name_plural = 'call analytics'
         constraints = [
         ]
         indexes = [

@@ -5,7 +5,8 @@ from django import forms
 from django.contrib import admin
 
 from aybiza.admin.base import (
-    OpsModelAdmin, OrganizationFromTenantMixin, ReadOnlyInline, ServiceCreateMixin, TimeSeriesAdmin,
+    InheritingInlineFormSet, OpsModelAdmin, OrganizationFromTenantMixin, ReadOnlyInline, ServiceCreateMixin,
+    TimeSeriesAdmin,
 )
 from aybiza.admin.flows import Flow, FlowAdminMixin, ReasonForm
 
@@ -68,6 +69,7 @@ class WorkflowAdmin(OrganizationFromTenantMixin, OpsModelAdmin):
 class WorkflowNodeInline(admin.StackedInline):
     model = WorkflowNode
     fk_name = "workflow_version"
+    formset = InheritingInlineFormSet
     exclude = ("workflow",)  # the version's workflow
     readonly_fields = ("created_at", "updated_at", "created_by", "updated_by")
     extra = 0
@@ -76,6 +78,7 @@ class WorkflowNodeInline(admin.StackedInline):
 class WorkflowConnectionInline(admin.TabularInline):
     model = WorkflowConnection
     fk_name = "workflow_version"
+    formset = InheritingInlineFormSet
     fields = ("source_node", "target_node", "label", "condition")
     extra = 0
 

@@ -9,13 +9,14 @@ from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk,
 )
+from aybiza.db.consistency import ConsistencyMixin, related
 from aybiza.db.fields import EncryptedJSONField
 from aybiza.db.locking import VersionedModel
 
 from .choices import ExecutionStatus, NodeExecutionStatus, ToolCategory, ToolStatus, ToolType, ToolVersionStatus, TriggerType, WorkflowCategory, WorkflowNodeType, WorkflowStatus, WorkflowVersionStatus
 
 
-class Workflow(VersionedModel):
+class Workflow(ConsistencyMixin, VersionedModel):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='workflows')
     tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='workflows')
@@ -86,7 +87,11 @@ class WorkflowVersion(models.Model):
         return f"{self.workflow} v{self.version}"
 
 
-class WorkflowNode(models.Model):
+class WorkflowNode(ConsistencyMixin, models.Model):
+    tenant_from = "workflow"  # the node's tenant and organization are its workflow's
+    same_tenant = ("tool",)  # system tools are everyone's; organization tools their organization's
+    belongs_to = {"workflow_version": "workflow"}
+
     id = uuid_pk()
     workflow = fk('Workflow', on_delete=models.CASCADE, related_name='nodes')
     workflow_version = fk('WorkflowVersion', on_delete=models.CASCADE, related_name='nodes')
@@ -117,7 +122,9 @@ class WorkflowNode(models.Model):
         return self.name
 
 
-class WorkflowConnection(models.Model):
+class WorkflowConnection(ConsistencyMixin, models.Model):
+    belongs_to = {"workflow_version": "workflow", "source_node": "workflow_version", "target_node": "workflow_version"}
+
     id = uuid_pk()
     workflow = fk('Workflow', on_delete=models.CASCADE, related_name='connections')
     workflow_version = fk('WorkflowVersion', on_delete=models.CASCADE, related_name='connections')
@@ -142,7 +149,7 @@ class WorkflowConnection(models.Model):
         return f"{self.source_node} -> {self.target_node}"
 
 
-class Tool(VersionedModel):
+class Tool(ConsistencyMixin, VersionedModel):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, null=True, related_name='tools')
     tenant = fk('accounts.Tenant', on_delete=models.CASCADE, null=True, related_name='tools')
@@ -182,6 +189,14 @@ class Tool(VersionedModel):
     def __str__(self):
         return self.name
 
+    def consistency_errors(self):
+        # A system tool is the platform's: no organization, no tenant (usable by every tenant).
+        # A tool with no owner that is not a system tool is allowed (a platform tool not yet verified).
+        errors = super().consistency_errors()
+        if self.is_system_tool and (self.organization_id is not None or self.tenant_id is not None):
+            errors["is_system_tool"] = "A system tool belongs to no organization or tenant."
+        return errors
+
 
 class ToolVersion(models.Model):
     id = uuid_pk()
@@ -213,7 +228,10 @@ class ToolVersion(models.Model):
         return f"{self.tool} v{self.version}"
 
 
-class ExecutionLog(models.Model):
+class ExecutionLog(ConsistencyMixin, models.Model):
+    same_tenant = ("workflow",)
+    belongs_to = {"workflow_version": "workflow"}
+
     id = uuid_pk()
     timestamp = now_default()
     workflow = fk('Workflow', on_delete=models.PROTECT, related_name='execution_logs')
@@ -255,7 +273,7 @@ class ExecutionLog(models.Model):
         return f"{self.workflow} run {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"
 
 
-class NodeExecution(models.Model):
+class NodeExecution(ConsistencyMixin, models.Model):
     id = uuid_pk()
     # No database FK: execution_logs is a hypertable whose key is (id, timestamp),
     # and a FK into it would block drop_chunks. The ORM cascades the delete.
@@ -287,3 +305,10 @@ class NodeExecution(models.Model):
     def __str__(self):
         return f"{self.node_name} ({self.status})"
 
+    def consistency_errors(self):
+        errors = super().consistency_errors()
+        node = related(self, "node")
+        log = related(self, "execution_log") if node is not None else None
+        if log is not None and node.workflow_version_id != log.workflow_version_id:
+            errors["node"] = "The node belongs to another workflow version than the execution's."
+        return errors

@@ -9,12 +9,13 @@ from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, uuid_pk,
 )
+from aybiza.db.consistency import ConsistencyMixin
 from aybiza.db.locking import VersionedModel
 
 from .choices import ApiKeyStatus, AuditLogStatus, ComplianceReportStatus, ComplianceReportType, InjectionAction, InjectionDetectionMethod, SecurityEventType, Severity, VoiceAction, VoiceDetectionMethod, VoiceSecurityEventType
 
 
-class ApiKey(VersionedModel):
+class ApiKey(ConsistencyMixin, VersionedModel):
     id = uuid_pk()
     key_hash = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
@@ -34,6 +35,7 @@ class ApiKey(VersionedModel):
 
     class Meta:
         db_table = table('security', 'api_keys')
+        verbose_name = 'API key'
         constraints = [
             unique('api_keys', 'key_hash'),
             choices_check('api_keys', 'status', ApiKeyStatus),
@@ -44,7 +46,7 @@ class ApiKey(VersionedModel):
         return self.name
 
 
-class AuditLog(models.Model):
+class AuditLog(ConsistencyMixin, models.Model):
     id = uuid_pk()
     timestamp = now_default()
     organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='audit_logs')
@@ -82,7 +84,7 @@ class AuditLog(models.Model):
         return f"{self.action} {self.resource_type} {self.resource_name or self.resource_id or ''}".strip()
 
 
-class SecurityEvent(models.Model):
+class SecurityEvent(ConsistencyMixin, models.Model):
     id = uuid_pk()
     timestamp = now_default()
     organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='security_events')
@@ -119,7 +121,10 @@ class SecurityEvent(models.Model):
         return f"{self.event_type} ({self.severity}) at {self.timestamp:%Y-%m-%d %H:%M}"
 
 
-class PromptInjectionAttempt(models.Model):
+class PromptInjectionAttempt(ConsistencyMixin, models.Model):
+    same_tenant = ("agent",)
+    belongs_to = {"agent_version": "agent"}
+
     id = uuid_pk()
     timestamp = now_default()
     organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='prompt_injection_attempts')
@@ -154,7 +159,10 @@ class PromptInjectionAttempt(models.Model):
         return f"Prompt injection ({self.threat_level}, {self.action_taken}) at {self.timestamp:%Y-%m-%d %H:%M}"
 
 
-class VoiceSecurityEvent(models.Model):
+class VoiceSecurityEvent(ConsistencyMixin, models.Model):
+    same_tenant = ("agent",)
+    belongs_to = {"agent_version": "agent"}
+
     id = uuid_pk()
     timestamp = now_default()
     organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='voice_security_events')
@@ -191,7 +199,7 @@ class VoiceSecurityEvent(models.Model):
         return f"{self.event_type} ({self.threat_level}) on {self.call_sid}"
 
 
-class ApiAccessLog(models.Model):
+class ApiAccessLog(ConsistencyMixin, models.Model):
     id = uuid_pk()
     timestamp = now_default()
     organization = fk('accounts.Organization', on_delete=models.PROTECT, null=True, related_name='api_access_logs')
@@ -216,6 +224,7 @@ class ApiAccessLog(models.Model):
 
     class Meta:
         db_table = table('security', 'api_access_logs')
+        verbose_name = 'API access log'
         constraints = [
         ]
         indexes = [
@@ -230,7 +239,7 @@ class ApiAccessLog(models.Model):
         return f"{self.method} {self.endpoint} {self.status_code}"
 
 
-class ComplianceReport(models.Model):
+class ComplianceReport(ConsistencyMixin, models.Model):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='compliance_reports')
     tenant = fk('accounts.Tenant', on_delete=models.CASCADE, null=True, related_name='compliance_reports')

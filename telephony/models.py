@@ -8,13 +8,16 @@ from django.db.models import Q
 from aybiza.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
+from aybiza.db.consistency import ConsistencyMixin, related
 from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
 from aybiza.db.locking import VersionedModel
 
 from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
 
 
-class PhoneNumber(VersionedModel):
+class PhoneNumber(ConsistencyMixin, VersionedModel):
+    same_tenant = ("agent",)
+
     id = uuid_pk()
     number = models.CharField(max_length=20)
     formatted_number = models.CharField(max_length=30)
@@ -64,7 +67,7 @@ class PhoneNumber(VersionedModel):
         return self.formatted_number or self.number
 
 
-class PhoneNumberReservation(models.Model):
+class PhoneNumberReservation(ConsistencyMixin, models.Model):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='phone_number_reservations')
     tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='phone_number_reservations')
@@ -97,7 +100,7 @@ class PhoneNumberReservation(models.Model):
         return f"{self.requested_country} {self.requested_area_code or ''} ({self.status})".replace("  ", " ")
 
 
-class PortingRequest(models.Model):
+class PortingRequest(ConsistencyMixin, models.Model):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='porting_requests')
     tenant = fk('accounts.Tenant', on_delete=models.CASCADE, related_name='porting_requests')
@@ -133,7 +136,7 @@ class PortingRequest(models.Model):
         return f"Port {self.phone_number} from {self.current_provider} ({self.status})"
 
 
-class SipTrunk(models.Model):
+class SipTrunk(ConsistencyMixin, models.Model):
     id = uuid_pk()
     name = models.CharField(max_length=255)
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='sip_trunks')
@@ -157,6 +160,7 @@ class SipTrunk(models.Model):
 
     class Meta:
         db_table = table('phone_manager', 'sip_trunks')
+        verbose_name = 'SIP trunk'
         constraints = [
             choices_check('sip_trunks', 'authentication_method', SipTrunkAuthenticationMethod),
             choices_check('sip_trunks', 'status', SipTrunkStatus),
@@ -170,3 +174,13 @@ class SipTrunk(models.Model):
     def __str__(self):
         return self.name
 
+    def consistency_errors(self):
+        errors = super().consistency_errors()
+        tenant = related(self, "tenant")
+        ceiling = tenant.max_concurrent_calls if tenant is not None else None
+        if ceiling is not None and self.max_concurrent_calls is not None and self.max_concurrent_calls > ceiling:
+            errors["max_concurrent_calls"] = (
+                f"A SIP trunk of tenant {tenant} may carry at most {ceiling} concurrent calls "
+                f"(max_concurrent_calls); {self.max_concurrent_calls} asked."
+            )
+        return errors

@@ -91,7 +91,7 @@ class ConversationNodeViewSet(ModelViewSet):
     def perform_create(self, serializer):
         version = serializer.validated_data["agent_version"]
         self._ensure_editable(version)
-        instance = serializer.save(agent_id=version.agent_id, created_by=self.principal.actor)
+        instance = self.save_checked(serializer, agent_id=version.agent_id, created_by=self.principal.actor)
         self.audit("create", instance, after={"agent_version": str(version.pk), "name": instance.name})
 
     def perform_update(self, serializer):

@@ -56,23 +56,11 @@ def _check_times(call: Call) -> None:
         raise ValidationError(errors)
 
 
-def _check_related(call: Call) -> None:
-    errors = {}
-    if call.agent_id and call.agent.tenant_id != call.tenant_id:
-        errors["agent"] = "The agent belongs to another tenant."
-    if call.agent_version_id and call.agent_version.agent_id != call.agent_id:
-        errors["agent_version"] = "This version is not a version of the call's agent."
-    if call.phone_number_id and call.phone_number.tenant_id != call.tenant_id:
-        errors["phone_number"] = "The number belongs to another tenant."
-    if errors:
-        raise ValidationError(errors)
-
-
 @transaction.atomic
 def call_create(*, tenant, actor=None, api_key=None, request=None, **fields) -> Call:
     call = Call(tenant=tenant, organization_id=tenant.organization_id, **fields)
     _check_times(call)
-    _check_related(call)
+    call.check_consistency()  # agent, version, number and tenant belong together (Call's rules)
     call.save(force_insert=True)
     audit_record(action="call.create", instance=call, actor=actor, api_key=api_key, request=request,
                  after=snapshot(call, CALL_SNAPSHOT))
@@ -94,7 +82,7 @@ def call_update(*, call: Call, changes: dict, actor=None, api_key=None, request=
     for name, value in changes.items():
         setattr(call, name, value)
     _check_times(call)
-    _check_related(call)
+    call.check_consistency()  # agent, version, number and tenant belong together (Call's rules)
     call.save()
     audit_record(action="call.update", instance=call, actor=actor, api_key=api_key, request=request,
                  before=before, after=snapshot(call, CALL_SNAPSHOT))

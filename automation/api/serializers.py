@@ -58,14 +58,6 @@ class WorkflowConnectionSerializer(serializers.ModelSerializer):
                   "created_by", "updated_by", "created_at", "updated_at")
         read_only_fields = ("workflow", "created_by", "updated_by")
 
-    def validate(self, attrs):
-        version = attrs.get("workflow_version") or getattr(self.instance, "workflow_version", None)
-        for name in ("source_node", "target_node"):
-            node = attrs.get(name)
-            if node is not None and version is not None and node.workflow_version_id != version.pk:
-                raise serializers.ValidationError({name: ["The node belongs to another workflow version."]})
-        return attrs
-
     def get_fields(self):
         fields = super().get_fields()
         if self.instance is not None:

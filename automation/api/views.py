@@ -93,7 +93,7 @@ class _VersionContentViewSet(ModelViewSet):
     def perform_create(self, serializer):
         version = serializer.validated_data["workflow_version"]
         self._ensure_editable(version)
-        instance = serializer.save(workflow_id=version.workflow_id, created_by=self.principal.actor)
+        instance = self.save_checked(serializer, workflow_id=version.workflow_id, created_by=self.principal.actor)
         self.audit("create", instance, after={"workflow_version": str(version.pk)})
 
     def perform_update(self, serializer):

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ShowFacets
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 
@@ -61,6 +62,19 @@ def inherit_from_parent(instance, parent) -> None:
             continue  # who did it is the logged-in user, not the parent's author
         if getattr(instance, field.attname) is None and hasattr(parent, field.attname):
             setattr(instance, field.attname, getattr(parent, field.attname))
+
+
+class InheritingInlineFormSet(BaseInlineFormSet):
+    """Inline rows get their parent's keys before validation, not only on save.
+
+    A node's hidden `workflow`/`agent` is then known to full_clean(), so the
+    model's consistency rules (aybiza/db/consistency.py) see the whole row.
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        inherit_from_parent(form.instance, self.instance)
+        return form
 
 
 class JSONFormFieldsMixin:
@@ -257,8 +271,7 @@ class ServiceCreateMixin:
             return
         from accounts.limits import ensure_can_add
 
-        extra = {"max_concurrent_calls": cleaned_data.get("max_concurrent_calls")} if self.create_resource == "sip_trunk" else {}
-        ensure_can_add(tenant=tenant, resource=self.create_resource, **extra)
+        ensure_can_add(tenant=tenant, resource=self.create_resource)
 
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
@@ -336,13 +349,26 @@ class UUIDNamesMixin:
 
 
 class OrganizationFromTenantMixin:
-    """`organization` is read-only and follows the tenant chosen on the add form."""
+    """`organization` is read-only and follows the tenant chosen on the form.
+
+    It is set before the model's full_clean() (which checks that the tenant
+    belongs to the organization, aybiza/db/consistency.py).
+    """
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         return readonly if "organization" in readonly else [*readonly, "organization"]
 
-    def save_model(self, request, obj, form, change):
-        if obj.tenant_id and obj.organization_id != obj.tenant.organization_id:
-            obj.organization_id = obj.tenant.organization_id
-        super().save_model(request, obj, form, change)
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+
+        class OrganizationFollowsTenantForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                tenant = cleaned.get("tenant")
+                if tenant is not None:
+                    self.instance.organization_id = tenant.organization_id
+                return cleaned
+
+        OrganizationFollowsTenantForm.__name__ = form_class.__name__
+        return OrganizationFollowsTenantForm

@@ -9,11 +9,15 @@ What they add to DRF's, once for all resources:
 - writes are audited (security.audit_logs) in the same transaction, unless a
   business service does it;
 - `version` / If-Match optimistic locking on versioned rows (409 when stale);
+- the model's consistency rules (aybiza/db/consistency.py: related rows of
+  the same tenant, versions of the same parent...) before a serializer saves
+  (`save_checked`): DRF's ModelSerializer never calls full_clean();
 - rate-limit headers (X-RateLimit-Limit / X-RateLimit-Remaining).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 
 from rest_framework import exceptions, mixins, viewsets
@@ -134,6 +138,19 @@ class ScopedViewSetMixin:
         return [n for n in names if n in concrete and not n.endswith(("secret", "credentials", "auth_config", "pin_password"))]
 
     # --- writes ------------------------------------------------------------------------
+    def save_checked(self, serializer, **kwargs):
+        """`serializer.save(**kwargs)` once the row it would write passes the model's consistency rules.
+
+        A Django ValidationError naming the field (400) otherwise; nothing is written.
+        """
+        model = serializer.Meta.model
+        if hasattr(model, "check_consistency"):
+            row = copy.copy(serializer.instance) if serializer.instance is not None else model()
+            for name, value in {**serializer.validated_data, **kwargs}.items():
+                setattr(row, name, value)
+            row.check_consistency()
+        return serializer.save(**kwargs)
+
     def _has_field(self, name: str) -> bool:
         return any(f.name == name for f in self.get_queryset().model._meta.concrete_fields)
 
@@ -143,7 +160,7 @@ class ScopedViewSetMixin:
         extra = self.owner_kwargs(serializer.validated_data)
         if self._has_field("created_by"):
             extra["created_by"] = self.principal.actor
-        instance = serializer.save(**extra)
+        instance = self.save_checked(serializer, **extra)
         self.audit("create", instance, after=snapshot(instance, fields))
 
     def expected_version(self, serializer) -> int:
@@ -161,7 +178,8 @@ class ScopedViewSetMixin:
             instance.version = self.expected_version(serializer)
         fields = self._audit_fields(serializer.validated_data)
         before = snapshot(instance, fields)
-        instance = serializer.save(**({"updated_by": self.principal.actor} if self._has_field("updated_by") else {}))
+        instance = self.save_checked(
+            serializer, **({"updated_by": self.principal.actor} if self._has_field("updated_by") else {}))
         self.audit("update", instance, before=before, after=snapshot(instance, fields))
 
     def perform_destroy(self, instance):

@@ -115,8 +115,8 @@ class ComplianceReportViewSet(CreateReadViewSet):
     ordering = ("-generated_at", "id")
 
     def perform_create(self, serializer):
-        report = serializer.save(**self.owner_kwargs(serializer.validated_data), generated_by=self.principal.actor,
-                                 status="generating")
+        report = self.save_checked(serializer, **self.owner_kwargs(serializer.validated_data),
+                                   generated_by=self.principal.actor, status="generating")
         serializer.instance = reports.compliance_report_generate(report=report, **self.service_kwargs())
 
     @extend_schema(responses={(200, "application/json"): OpenApiResponse(

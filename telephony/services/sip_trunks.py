@@ -1,4 +1,8 @@
-"""Creating SIP trunks, within the tenant's limits (see accounts/limits.py)."""
+"""Creating SIP trunks, within the tenant's limits (see accounts/limits.py).
+
+The trunk's max_concurrent_calls ceiling (at most the tenant's) is checked by
+SipTrunk's full_clean(), the one place that also covers edits.
+"""
 
 from django.db import transaction
 
@@ -14,8 +18,7 @@ def sip_trunk_create(
     *, tenant: Tenant, actor, name: str, provider_name: str, termination_uri: str,
     reason: str = "", api_key=None, request=None, **fields,
 ) -> SipTrunk:
-    calls = fields.get("max_concurrent_calls", SipTrunk._meta.get_field("max_concurrent_calls").default)
-    tenant = ensure_can_add(tenant=tenant, resource="sip_trunk", max_concurrent_calls=calls)
+    tenant = ensure_can_add(tenant=tenant, resource="sip_trunk")
     trunk = SipTrunk(
         name=name, provider_name=provider_name, termination_uri=termination_uri,
         organization_id=tenant.organization_id, tenant=tenant, created_by=actor, **fields,

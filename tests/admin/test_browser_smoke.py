@@ -42,6 +42,12 @@ def browser():
 
 def test_login_approve_porting_and_dashboard(browser, live_server, clean_spec_tables):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def wait_for(css):
+        """After a click that navigates, wait for the next page instead of reading the old one."""
+        return WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
     from tests import factories as f
 
@@ -52,18 +58,21 @@ def test_login_approve_porting_and_dashboard(browser, live_server, clean_spec_ta
     browser.find_element(By.ID, "id_username").send_keys(user.email)
     browser.find_element(By.ID, "id_password").send_keys(f.DEFAULT_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "#login-form input[type=submit]").click()
+    wait_for("figure.aybiza-chart svg")
     assert "AYBIZA ops console" in browser.page_source
     assert len(browser.find_elements(By.CSS_SELECTOR, "figure.aybiza-chart svg")) == 4
 
     browser.get(f"{live_server.url}/admin/telephony/portingrequest/{porting.pk}/change/")
-    browser.find_element(By.CSS_SELECTOR, "a.aybiza-flow-approve").click()
-    browser.find_element(By.ID, "id_reason").send_keys("Letter of authorization checked")
+    wait_for("a.aybiza-flow-approve").click()
+    wait_for("#id_reason").send_keys("Letter of authorization checked")
     browser.find_element(By.NAME, "_confirm").click()
+    wait_for("ul.messagelist, p.errornote, ul.errorlist")
     messages = browser.find_elements(By.CSS_SELECTOR, "ul.messagelist, p.errornote, ul.errorlist")
     assert messages and "Approve: done" in messages[0].text, browser.page_source[-3000:]
     porting.refresh_from_db()
     assert porting.status == "approved" and porting.processed_by_id == user.pk
 
     browser.get(f"{live_server.url}/admin/?period=30d")
+    wait_for("figure.aybiza-chart svg")
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.aybiza-chart svg")
     assert len(charts) == 4 and all(chart.size["width"] > 100 for chart in charts)

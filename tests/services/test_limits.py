@@ -96,9 +96,11 @@ def test_sip_trunks_have_no_count_limit_but_a_call_ceiling(tenant, tenant_user):
     audit_of(trunk, "sip_trunk.create")
     sip_trunk_create(tenant=tenant, actor=tenant_user, name="big", provider_name="Bandwidth",
                      termination_uri="sip:t.example.net", max_concurrent_calls=10)
-    with pytest.raises(LimitExceeded, match=r"at most 10 concurrent calls \(max_concurrent_calls\)"):
+    # The ceiling is a rule of the row (SipTrunk.full_clean, on create and edit), so a field error.
+    with pytest.raises(ValidationError, match=r"at most 10 concurrent calls \(max_concurrent_calls\)") as caught:
         sip_trunk_create(tenant=tenant, actor=tenant_user, name="huge", provider_name="Bandwidth",
                          termination_uri="sip:t.example.net", max_concurrent_calls=11)
+    assert list(caught.value.message_dict) == ["max_concurrent_calls"]
 
 
 def test_ensure_can_add_rejects_unknown_resources(tenant):
