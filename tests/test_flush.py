@@ -16,7 +16,12 @@ def test_flush_truncates_every_spec_table():
 
 
 @pytest.mark.django_db
-def test_schema_table_names_do_not_include_views_unless_asked():
-    names = connection.introspection.table_names()
-    assert 'agent_manager"."organizations' in names
-    assert all("pg_catalog" not in name for name in names)
+def test_schema_views_are_listed_only_when_asked():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE VIEW agent_manager.flush_probe AS SELECT 1 AS one")
+    tables = connection.introspection.table_names()
+    with_views = connection.introspection.table_names(include_views=True)
+    assert 'agent_manager"."organizations' in tables
+    assert tables.count('agent_manager"."organizations') == 1
+    assert 'agent_manager"."flush_probe' not in tables
+    assert 'agent_manager"."flush_probe' in with_views

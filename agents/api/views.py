@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from aybiza.api.serializers import ActionReasonSerializer
 from aybiza.api.viewsets import CreateReadViewSet, ModelViewSet
@@ -40,35 +39,29 @@ class AgentVersionViewSet(CreateReadViewSet):
     filterset_class = AgentVersionFilterSet
     ordering_fields = ("version", "created_at")
     ordering = ("agent_id", "-version")
+    service_object_kwarg = "agent_version"
 
     def perform_create(self, serializer):
         agent = serializer.validated_data["agent"]
         serializer.instance = services.agent_version_create(agent=agent, **self.service_kwargs())
 
-    def _transition(self, service):
-        version = self.get_object()
-        reason = ActionReasonSerializer(data=self.request.data)
-        reason.is_valid(raise_exception=True)
-        version = service(agent_version=version, reason=reason.validated_data["reason"], **self.service_kwargs())
-        return Response(self.get_serializer(version).data)
-
     @extend_schema(request=ActionReasonSerializer, responses=AgentVersionSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish this draft/testing version; the previously published one is archived."""
-        return self._transition(services.agent_version_publish)
+        return self.transition(services.agent_version_publish)
 
     @extend_schema(request=ActionReasonSerializer, responses=AgentVersionSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
         """Re-publish this archived version (older than the published one)."""
-        return self._transition(services.agent_version_rollback)
+        return self.transition(services.agent_version_rollback)
 
     @extend_schema(request=ActionReasonSerializer, responses=AgentVersionSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
         """Archive a draft/testing version."""
-        return self._transition(services.agent_version_archive)
+        return self.transition(services.agent_version_archive)
 
 
 class ConversationNodeViewSet(ModelViewSet):

@@ -8,30 +8,37 @@ from aybiza.errors import TransitionRefused
 
 from .. import services
 from ..filtersets import (
-    ExecutionLogFilterSet, NodeExecutionFilterSet, ToolFilterSet, ToolVersionFilterSet, WorkflowConnectionFilterSet,
-    WorkflowFilterSet, WorkflowNodeFilterSet, WorkflowVersionFilterSet,
+    ExecutionLogFilterSet,
+    NodeExecutionFilterSet,
+    ToolFilterSet,
+    ToolVersionFilterSet,
+    WorkflowConnectionFilterSet,
+    WorkflowFilterSet,
+    WorkflowNodeFilterSet,
+    WorkflowVersionFilterSet,
 )
-from ..models import ExecutionLog, NodeExecution, Tool, ToolVersion, Workflow, WorkflowConnection, WorkflowNode, WorkflowVersion
+from ..models import (
+    ExecutionLog,
+    NodeExecution,
+    Tool,
+    ToolVersion,
+    Workflow,
+    WorkflowConnection,
+    WorkflowNode,
+    WorkflowVersion,
+)
 from .serializers import (
-    ExecutionLogSerializer, NodeExecutionSerializer, ToolSerializer, ToolVersionSerializer,
-    WorkflowConnectionSerializer, WorkflowNodeSerializer, WorkflowSerializer, WorkflowVersionSerializer,
+    ExecutionLogSerializer,
+    NodeExecutionSerializer,
+    ToolSerializer,
+    ToolVersionSerializer,
+    WorkflowConnectionSerializer,
+    WorkflowNodeSerializer,
+    WorkflowSerializer,
+    WorkflowVersionSerializer,
 )
 
 EDITABLE = ("draft", "testing")
-
-
-class VersionActionsMixin:
-    """publish / rollback / <retire> actions that call the version services."""
-
-    version_kwarg = ""
-
-    def _transition(self, service):
-        version = self.get_object()
-        reason = ActionReasonSerializer(data=self.request.data)
-        reason.is_valid(raise_exception=True)
-        version = service(**{self.version_kwarg: version}, reason=reason.validated_data["reason"],
-                          **self.service_kwargs())
-        return Response(self.get_serializer(version).data)
 
 
 class WorkflowViewSet(ModelViewSet):
@@ -45,7 +52,7 @@ class WorkflowViewSet(ModelViewSet):
     ordering = ("-created_at", "id")
 
 
-class WorkflowVersionViewSet(VersionActionsMixin, CreateReadViewSet):
+class WorkflowVersionViewSet(CreateReadViewSet):
     """Workflow versions: a new one snapshots the workflow's trigger_config; publish/rollback/archive."""
 
     scope = "workflows"
@@ -54,7 +61,7 @@ class WorkflowVersionViewSet(VersionActionsMixin, CreateReadViewSet):
     filterset_class = WorkflowVersionFilterSet
     ordering_fields = ("version", "created_at")
     ordering = ("workflow_id", "-version")
-    version_kwarg = "workflow_version"
+    service_object_kwarg = "workflow_version"
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -65,19 +72,19 @@ class WorkflowVersionViewSet(VersionActionsMixin, CreateReadViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish this draft/testing version; the previously published one is archived."""
-        return self._transition(services.workflow_version_publish)
+        return self.transition(services.workflow_version_publish)
 
     @extend_schema(request=ActionReasonSerializer, responses=WorkflowVersionSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
         """Re-publish an archived version older than the published one."""
-        return self._transition(services.workflow_version_rollback)
+        return self.transition(services.workflow_version_rollback)
 
     @extend_schema(request=ActionReasonSerializer, responses=WorkflowVersionSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
         """Archive a draft/testing version."""
-        return self._transition(services.workflow_version_archive)
+        return self.transition(services.workflow_version_archive)
 
 
 class _VersionContentViewSet(ModelViewSet):
@@ -149,7 +156,7 @@ class ToolViewSet(ModelViewSet):
                                                    **data)
 
 
-class ToolVersionViewSet(VersionActionsMixin, CreateReadViewSet):
+class ToolVersionViewSet(CreateReadViewSet):
     """Tool versions: a new one copies what it does not set from the tool; publish/rollback/deprecate."""
 
     scope = "tools"
@@ -158,7 +165,7 @@ class ToolVersionViewSet(VersionActionsMixin, CreateReadViewSet):
     filterset_class = ToolVersionFilterSet
     ordering_fields = ("version", "created_at")
     ordering = ("tool_id", "-version")
-    version_kwarg = "tool_version"
+    service_object_kwarg = "tool_version"
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -172,19 +179,19 @@ class ToolVersionViewSet(VersionActionsMixin, CreateReadViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish this version: its config and schemas become the tool's."""
-        return self._transition(services.tool_version_publish)
+        return self.transition(services.tool_version_publish)
 
     @extend_schema(request=ActionReasonSerializer, responses=ToolVersionSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
         """Re-publish a deprecated version older than the published one."""
-        return self._transition(services.tool_version_rollback)
+        return self.transition(services.tool_version_rollback)
 
     @extend_schema(request=ActionReasonSerializer, responses=ToolVersionSerializer)
     @action(detail=True, methods=["post"])
     def deprecate(self, request, pk=None):
         """Deprecate a draft/testing version."""
-        return self._transition(services.tool_version_deprecate)
+        return self.transition(services.tool_version_deprecate)
 
 
 class ExecutionLogViewSet(TimeSeriesMixin, ReadOnlyViewSet):

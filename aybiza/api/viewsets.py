@@ -28,6 +28,7 @@ from security_app.audit import audit_record, snapshot
 from .pagination import CursorPagination
 from .principal import Principal
 from .scoping import scoped
+from .serializers import ActionReasonSerializer
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -123,6 +124,19 @@ class ScopedViewSetMixin:
 
     def audit_request(self):
         return AuditRequest(self.request, self.principal)
+
+    # --- state transitions ---------------------------------------------------------------
+    # The keyword this viewset's object is passed to its services under
+    # (e.g. "porting_request"); set by viewsets with reason-taking actions.
+    service_object_kwarg = ""
+
+    def transition(self, service):
+        """Run a reason-taking state transition on this object; respond with the result."""
+        reason = ActionReasonSerializer(data=self.request.data)
+        reason.is_valid(raise_exception=True)
+        instance = service(**{self.service_object_kwarg: self.get_object()},
+                           reason=reason.validated_data["reason"], **self.service_kwargs())
+        return Response(self.get_serializer(instance).data)
 
     def audit(self, verb: str, instance, *, before=None, after=None, details=None):
         action = f"{instance._meta.model_name}.{verb}"

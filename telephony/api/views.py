@@ -7,13 +7,21 @@ from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, Mode
 
 from .. import services
 from ..filtersets import (
-    PhoneNumberFilterSet, PhoneNumberReservationFilterSet, PortingRequestFilterSet, SipTrunkFilterSet,
+    PhoneNumberFilterSet,
+    PhoneNumberReservationFilterSet,
+    PortingRequestFilterSet,
+    SipTrunkFilterSet,
 )
 from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
 from .serializers import (
-    PhoneNumberReservationSerializer, PhoneNumberSerializer, PortingRequestSerializer,
-    ReservationCompletedSerializer, ReservationCompleteSerializer, ReservationReserveSerializer,
-    ReservationSearchSerializer, SipTrunkSerializer,
+    PhoneNumberReservationSerializer,
+    PhoneNumberSerializer,
+    PortingRequestSerializer,
+    ReservationCompletedSerializer,
+    ReservationCompleteSerializer,
+    ReservationReserveSerializer,
+    ReservationSearchSerializer,
+    SipTrunkSerializer,
 )
 
 
@@ -91,26 +99,19 @@ class PortingRequestViewSet(CreateReadViewSet):
     filterset_class = PortingRequestFilterSet
     ordering_fields = ("created_at", "status", "estimated_completion")
     ordering = ("-created_at", "id")
-
-    def _transition(self, service):
-        porting = self.get_object()
-        reason = ActionReasonSerializer(data=self.request.data)
-        reason.is_valid(raise_exception=True)
-        porting = service(porting_request=porting, reason=reason.validated_data["reason"],
-                          **self.service_kwargs())
-        return Response(self.get_serializer(porting).data)
+    service_object_kwarg = "porting_request"
 
     @extend_schema(request=ActionReasonSerializer, responses=PortingRequestSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Send a pending request to the carrier (pending -> submitted)."""
-        return self._transition(services.porting_request_submit)
+        return self.transition(services.porting_request_submit)
 
     @extend_schema(request=ActionReasonSerializer, responses=PortingRequestSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a request that has not completed."""
-        return self._transition(services.porting_request_cancel)
+        return self.transition(services.porting_request_cancel)
 
 
 class SipTrunkViewSet(ModelViewSet):
