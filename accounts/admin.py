@@ -2,11 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,9 +17,12 @@ from aybiza.admin.forms import JSONEditorField, OpsAdminForm
 
 from .models import Organization, Role, Tenant, User
 from .roles import backoffice
+from .services.staff import user_mfa_reset, user_password_set, user_unlock
+from .services.compliance import (
+    COMPLIANCE, organization_compliance_expire, organization_compliance_reject, organization_compliance_verify,
+)
 
 COMPLIANCE_PERMISSION = "accounts.verify_organization_compliance"
-COMPLIANCE_MACHINE = "accounts.services.compliance:COMPLIANCE"
 
 
 class VerifyComplianceForm(FlowForm):
@@ -57,12 +60,12 @@ class OrganizationAdmin(FlowAdminMixin, OpsModelAdmin):
         ("Regions and platform", {"fields": ("data_residency_region", "edge_regions", "hybrid_config", "settings")}),
     )
     flows = (
-        Flow("verify", "Verify compliance", "accounts.services.compliance.organization_compliance_verify",
-             "organization", COMPLIANCE_PERMISSION, form=VerifyComplianceForm, machine=COMPLIANCE_MACHINE),
-        Flow("reject", "Reject compliance", "accounts.services.compliance.organization_compliance_reject",
-             "organization", COMPLIANCE_PERMISSION, form=RequiredReasonForm, machine=COMPLIANCE_MACHINE),
-        Flow("expire", "Expire compliance", "accounts.services.compliance.organization_compliance_expire",
-             "organization", COMPLIANCE_PERMISSION, form=ReasonForm, machine=COMPLIANCE_MACHINE),
+        Flow("verify", "Verify compliance", organization_compliance_verify,
+             "organization", COMPLIANCE_PERMISSION, form=VerifyComplianceForm, machine=COMPLIANCE),
+        Flow("reject", "Reject compliance", organization_compliance_reject,
+             "organization", COMPLIANCE_PERMISSION, form=RequiredReasonForm, machine=COMPLIANCE),
+        Flow("expire", "Expire compliance", organization_compliance_expire,
+             "organization", COMPLIANCE_PERMISSION, form=ReasonForm, machine=COMPLIANCE),
     )
 
 
@@ -176,19 +179,18 @@ class UserAdmin(OpsModelAdmin):
         if request.method == "POST":
             form = SetPasswordForm(user, request.POST)
             if form.is_valid():
-                with transaction.atomic():
-                    form.save()
+                user_password_set(user=user, password=form.cleaned_data["password1"],
+                                  must_change_password=form.cleaned_data["must_change_password"],
+                                  actor=request.user, request=request)
                 self.log_change(request, user, "Changed password" + (" (must change at next login)"
                                                                       if form.cleaned_data["must_change_password"] else ""))
                 if user.pk == request.user.pk:
-                    update_session_auth_hash(request, form.user)
+                    update_session_auth_hash(request, user)
                 messages.success(request, f"Password of {user.email} changed.")
                 return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[quote(user.pk)]))
         else:
             form = SetPasswordForm(user)
         fieldsets = [(None, {"fields": list(form.base_fields)})]
-        from django.contrib.admin import helpers
-
         context = {
             **self.admin_site.each_context(request),
             "title": f"Set the password of {user.email}",
@@ -207,22 +209,18 @@ class UserAdmin(OpsModelAdmin):
 
     @admin.action(description="Unlock selected users (clear failed logins)", permissions=["change"])
     def unlock_users(self, request, queryset):
-        from .lockout import unlock
-
         count = 0
         for user in queryset:
-            unlock(user)
+            user_unlock(user=user, actor=request.user, request=request)
             self.log_change(request, user, "Unlocked (failed logins cleared)")
             count += 1
         self.message_user(request, f"Unlocked {count} users.", messages.SUCCESS)
 
     @admin.action(description="Reset MFA of selected users (they enroll again)", permissions=["change"])
     def reset_mfa(self, request, queryset):
-        from .mfa import mfa_reset
-
         count = 0
         for user in queryset:
-            mfa_reset(user)
+            user_mfa_reset(user=user, actor=request.user, request=request)
             self.log_change(request, user, "MFA reset")
             count += 1
         self.message_user(request, f"Reset MFA of {count} users.", messages.SUCCESS)
@@ -233,6 +231,3 @@ class SetPasswordForm(AdminPasswordChangeForm):
         required=False, initial=True, help_text="Ask for a new password at the next login.",
     )
 
-    def save(self, commit=True):
-        self.user.must_change_password = self.cleaned_data["must_change_password"]
-        return super().save(commit)

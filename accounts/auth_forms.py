@@ -5,7 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 
-from .lockout import is_locked, register_failure
+from .services.lockout import is_locked, register_failure
 from .models import User
 
 

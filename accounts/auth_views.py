@@ -1,4 +1,4 @@
-"""The staff sign-in flow of the ops console (wired by aybiza.admin.site.OpsAdminSite).
+"""The staff sign-in flow of the ops console (wired by aybiza.platform.site.OpsAdminSite).
 
 1. Password (`StaffAuthenticationForm`): failures count towards the lockout.
 2. When the user has MFA on: the TOTP step. Until it passes, the user is not
@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .auth_forms import StaffAuthenticationForm, TOTPForm, locked_error
-from .lockout import is_locked, register_failure, register_success
-from .mfa import mfa_enable, mfa_new_secret, mfa_verify, provisioning_uri, qr_svg
+from .services.lockout import is_locked, register_failure, register_success
+from .services.mfa import mfa_enable, mfa_new_secret, mfa_verify, provisioning_uri, qr_svg
 from .models import User
 
 PENDING_USER = "_aybiza_mfa_user"

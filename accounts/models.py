@@ -8,19 +8,53 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     choice, choices_check, created_at, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
-from aybiza.db.consistency import ConsistencyMixin
-from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.consistency import ConsistencyMixin
+from aybiza.core.db.fields import EncryptedJSONField, EncryptedTextField
+from aybiza.core.db.locking import VersionedModel
+from aybiza.core.ownership import Owner
 
 from .roles import role_grants
 from .choices import ComplianceStatus, OrganizationStatus, RoleScope, TenantBillingCycle, TenantPlanTier, TenantStatus
 
 
+OPS_SUPERUSER_ROLE = "Platform superuser"
+OPS_STAFF_ROLE = "Platform operator"
+
+
+class OrganizationManager(models.Manager):
+    def platform(self) -> "Organization":
+        """The organization whose users are the platform's ops staff (made on first use)."""
+        organization, _ = self.get_or_create(
+            slug=settings.PLATFORM_ORGANIZATION_SLUG,
+            defaults={"name": "AYBIZA Platform Operations", "status": "active", "compliance_status": "verified"},
+        )
+        return organization
+
+
+class RoleManager(models.Manager):
+    def ops_role(self, *, superuser: bool) -> "Role":
+        """The platform organization's back-office role (made on first use)."""
+        organization = Organization.objects.platform()
+        role, _ = self.get_or_create(
+            organization=organization,
+            name=OPS_SUPERUSER_ROLE if superuser else OPS_STAFF_ROLE,
+            defaults={
+                "description": "Back-office access" + (" with every permission." if superuser else "."),
+                "permissions": {"backoffice": {"staff": True, "superuser": superuser, "permissions": []}},
+                "is_system_role": True,
+                "scope": "organization",
+            },
+        )
+        return role
+
+
 class Organization(VersionedModel):
+    objects = OrganizationManager()
+
     id = uuid_pk()
     name = models.CharField(max_length=255)
     slug = models.CharField(max_length=100)
@@ -49,6 +83,8 @@ class Organization(VersionedModel):
     edge_regions = jsonb(['us-east-1', 'eu-west-1'])
     data_residency_region = varchar(50, default='us-east-1')
     hybrid_config = jsonb({})
+
+    owner = Owner(tenant=None, organization="id")
 
     class Meta:
         db_table = table('agent_manager', 'organizations')
@@ -88,6 +124,8 @@ class Tenant(VersionedModel):
     trial_ends_at = optional_datetime()
     billing_cycle = choice(TenantBillingCycle, default=TenantBillingCycle.MONTHLY, max_length=20)
 
+    owner = Owner(tenant="id")
+
     class Meta:
         db_table = table('agent_manager', 'tenants')
         constraints = [
@@ -107,6 +145,8 @@ class Tenant(VersionedModel):
 
 
 class Role(VersionedModel):
+    objects = RoleManager()
+
     id = uuid_pk()
     organization = fk('Organization', on_delete=models.CASCADE, related_name='roles')
     name = models.CharField(max_length=100)
@@ -119,6 +159,8 @@ class Role(VersionedModel):
     version = lock_version()
     is_system_role = flag(False)
     scope = choice(RoleScope, default=RoleScope.TENANT)
+
+    owner = Owner(tenant=None)
 
     class Meta:
         db_table = table('agent_manager', 'roles')
@@ -143,9 +185,12 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email, password=None, **fields):
         """Used by `createsuperuser`: an ops superuser of the platform organization."""
-        from .services import ops_user_create
+        return self.create_ops_user(email, password, full_name=fields.get("full_name", email), superuser=True)
 
-        return ops_user_create(email=email, password=password, full_name=fields.get("full_name", email), superuser=True)
+    def create_ops_user(self, email, password, *, full_name: str, superuser: bool = False):
+        """An ops staff member: a user of the platform organization with its back-office role."""
+        role = Role.objects.ops_role(superuser=superuser)
+        return self.create_user(email, password, full_name=full_name, organization=role.organization, role=role)
 
 
 class User(ConsistencyMixin, VersionedModel, AbstractBaseUser):
@@ -183,11 +228,13 @@ class User(ConsistencyMixin, VersionedModel, AbstractBaseUser):
 
     objects = UserManager()
 
-    same_organization = ("role",)  # and the tenant is the organization's (aybiza/db/consistency.py)
+    same_organization = ("role",)  # and the tenant is the organization's (aybiza/core/db/consistency.py)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
+
+    owner = Owner()
 
     class Meta:
         db_table = table('agent_manager', 'users')

@@ -3,12 +3,20 @@
 from django.contrib import admin, messages
 
 from aybiza.admin.base import InheritingInlineFormSet, OpsModelAdmin, ReadOnlyInline, ServiceCreateMixin, error_text
-from aybiza.admin.flows import Flow, FlowAdminMixin, ReasonForm
+from aybiza.admin.flows import FlowAdminMixin, version_flows
 
 from .models import Agent, AgentVersion, ConversationNode
+from .services import (
+    AGENT_VERSIONS,
+    agent_capacity_check,
+    agent_create,
+    agent_version_archive,
+    agent_version_create,
+    agent_version_publish,
+    agent_version_rollback,
+)
 
 PUBLISH_PERMISSION = "agents.publish_agentversion"
-VERSION_MACHINE = "agents.services:AGENT_VERSIONS.machine"
 
 
 class AgentVersionInline(ReadOnlyInline):
@@ -24,8 +32,8 @@ class AgentVersionInline(ReadOnlyInline):
 
 @admin.register(Agent)
 class AgentAdmin(ServiceCreateMixin, OpsModelAdmin):
-    create_service = "agents.services.agent_create"
-    create_resource = "agent"
+    create_service = staticmethod(agent_create)
+    create_check = staticmethod(agent_capacity_check)
     list_display = ("name", "tenant", "organization", "status", "phone_integration_type",
                     "latency_optimization_level", "updated_at")
     list_select_related = ("tenant", "organization")
@@ -51,8 +59,6 @@ class AgentAdmin(ServiceCreateMixin, OpsModelAdmin):
 
     @admin.action(description="Snapshot selected agents as a new draft version", permissions=["change"])
     def create_version(self, request, queryset):
-        from .services import agent_version_create
-
         for agent in queryset:
             try:
                 version = agent_version_create(agent=agent, actor=request.user, request=request)
@@ -75,7 +81,7 @@ class ConversationNodeInline(admin.StackedInline):
 
 @admin.register(AgentVersion)
 class AgentVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
-    create_service = "agents.services.agent_version_create"
+    create_service = staticmethod(agent_version_create)
     add_fieldsets = ((None, {"fields": ("agent",), "description": "A new draft version: a snapshot of the agent's current configuration."}),)
     list_display = ("__str__", "agent", "version", "status", "is_published", "published_at", "published_by",
                     "created_at")
@@ -90,15 +96,8 @@ class AgentVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
                                       "automation_config", "settings")}),
         ("Experiments", {"fields": ("a_b_test_config", "performance_metrics")}),
     )
-    flows = (
-        Flow("publish", "Publish", "agents.services.agent_version_publish", "agent_version", PUBLISH_PERMISSION,
-             form=ReasonForm, machine=VERSION_MACHINE,
-             help="Publishing archives the currently published version and copies this one's configuration onto the agent."),
-        Flow("rollback", "Roll back to this version", "agents.services.agent_version_rollback", "agent_version",
-             PUBLISH_PERMISSION, form=ReasonForm, machine=VERSION_MACHINE),
-        Flow("archive", "Archive", "agents.services.agent_version_archive", "agent_version", PUBLISH_PERMISSION,
-             form=ReasonForm, machine=VERSION_MACHINE),
-    )
+    flows = version_flows(AGENT_VERSIONS, "agent_version", PUBLISH_PERMISSION, publish=agent_version_publish,
+                          rollback=agent_version_rollback, retire=agent_version_archive)
 
 
 @admin.register(ConversationNode)

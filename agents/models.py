@@ -5,11 +5,12 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_text, table, unique, updated_at, uuid_pk,
 )
-from aybiza.db.consistency import ConsistencyMixin
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.consistency import ConsistencyMixin
+from aybiza.core.db.locking import VersionedModel
+from aybiza.core.ownership import Owner
 
 from .choices import AgentStatus, AgentVersionStatus, ConversationNodeType, LatencyOptimizationLevel, PhoneIntegrationType
 
@@ -39,6 +40,8 @@ class Agent(ConsistencyMixin, VersionedModel):
     automation_config = jsonb({'tools_enabled': True, 'max_tool_calls': 5, 'async_workflows': True, 'timeout_ms': 30000})
     phone_integration_type = choice(PhoneIntegrationType, default=PhoneIntegrationType.MANAGED, max_length=20)
     edge_optimization = jsonb({'enabled': True, 'cache_responses': True, 'preferred_regions': ['us-east-1', 'eu-west-1']})
+
+    owner = Owner()
 
     class Meta:
         db_table = table('agent_manager', 'agents')
@@ -76,6 +79,8 @@ class AgentVersion(models.Model):
     performance_metrics = jsonb({})
     a_b_test_config = jsonb({})
 
+    owner = Owner(tenant="agent__tenant_id", organization="agent__organization_id")
+
     class Meta:
         db_table = table('agent_manager', 'agent_versions')
         constraints = [
@@ -112,6 +117,8 @@ class ConversationNode(ConsistencyMixin, models.Model):
     updated_at = updated_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+
+    owner = Owner(tenant="agent__tenant_id", organization="agent__organization_id")
 
     class Meta:
         db_table = table('agent_manager', 'conversation_nodes')

@@ -1,15 +1,15 @@
 """Business actions of the agents app: creating agents, publishing agent versions.
 
-See docs/services.md and aybiza/versions.py for the version state diagram.
+See docs/services.md and aybiza/core/versions.py for the version state diagram.
 Publishing copies the version's configuration onto the agent row.
 """
 
 from django.db import transaction
 
-from accounts.limits import ensure_can_add
+from accounts.services.limits import ensure_can_add
 from accounts.models import Tenant
-from aybiza.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
-from security_app.audit import audit_record, snapshot
+from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
+from aybiza.core.audit import audit_record, snapshot
 
 from .models import Agent, AgentVersion
 
@@ -21,12 +21,19 @@ AGENT_VERSIONS = VersionFlow(
 )
 
 
+
+def agent_capacity_check(*, tenant: Tenant) -> Tenant:
+    """The tenant, locked, when it may gain an agent; LimitExceeded at max_agents or when suspended."""
+    return ensure_can_add(tenant=tenant, what="agents", limit_field="max_agents",
+                          existing=Agent.objects.filter(tenant=tenant).exclude(status="archived"))
+
+
 @transaction.atomic
 def agent_create(
     *, tenant: Tenant, actor, name: str, system_prompt: str, reason: str = "", api_key=None, request=None, **fields
 ) -> Agent:
     """A new agent for `tenant`; LimitExceeded at max_agents or when the tenant/organization is suspended."""
-    tenant = ensure_can_add(tenant=tenant, resource="agent")
+    tenant = agent_capacity_check(tenant=tenant)
     agent = Agent(
         name=name, system_prompt=system_prompt, organization_id=tenant.organization_id, tenant=tenant,
         created_by=actor, **fields,

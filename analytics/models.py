@@ -4,12 +4,14 @@ from decimal import Decimal
 
 from django.db import models
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     SIGNED_UNIT_INTERVAL, UNIT_INTERVAL,
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
-from aybiza.db.consistency import ConsistencyMixin, related
-from aybiza.db.fields import BigSerialField
+from aybiza.core.db.consistency import ConsistencyMixin, related
+from aybiza.core.db.fields import BigSerialField
+from aybiza.core.ownership import Owner
+from aybiza.core.timeseries import Hypertable, Rollup
 
 from .choices import CallDirection, CallStatus, MetricType
 
@@ -45,6 +47,8 @@ class Call(ConsistencyMixin, models.Model):
     cost_usd = decimal(10, 6, default=Decimal('0.00'))
     quality_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, validators=UNIT_INTERVAL)
     sentiment_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, validators=SIGNED_UNIT_INTERVAL)
+
+    owner = Owner()
 
     class Meta:
         db_table = table('call_analytics', 'calls')
@@ -85,6 +89,8 @@ class CallTranscript(ConsistencyMixin, models.Model):
     pii_detected = jsonb({})
     summary = optional_text()
     key_topics = jsonb([])
+
+    owner = Owner(tenant="call__tenant_id", organization="call__organization_id")
 
     class Meta:
         db_table = table('call_analytics', 'call_transcripts')
@@ -139,6 +145,8 @@ class CallAnalytics(ConsistencyMixin, models.Model):
     automation_usage = jsonb({})
     performance_metrics = jsonb({})
 
+    owner = Owner()
+
     class Meta:
         db_table = table('call_analytics', 'call_analytics')
         verbose_name = 'call analytics'
@@ -174,6 +182,10 @@ class DetailedMetric(models.Model):
     edge_region = optional_varchar(50)
     aws_region = optional_varchar(50)
 
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 hour", compress=True, retention="2 years")
+
     class Meta:
         db_table = table('call_analytics', 'detailed_metrics')
         constraints = [
@@ -205,13 +217,26 @@ class CallAnalyticsHourly(models.Model):
     """call_analytics.call_analytics_hourly: calls per hour, tenant and agent."""
 
     hour = models.DateTimeField(primary_key=True)
-    tenant_id = models.UUIDField()
+    # The rollup's tenant: no database FK (a rollup outlives its source rows), a join for scoping.
+    tenant = models.ForeignKey('accounts.Tenant', on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name='+')
     agent_id = models.UUIDField(null=True)
     total_calls = models.BigIntegerField()
     avg_duration = models.DecimalField(max_digits=30, decimal_places=10, null=True)
     avg_quality = models.DecimalField(max_digits=30, decimal_places=10, null=True)
     total_cost = models.DecimalField(max_digits=30, decimal_places=10, null=True)
     successful_calls = models.BigIntegerField()
+
+    owner = Owner(organization="tenant__organization_id")
+
+    rollup = Rollup(
+        source="analytics.Call", time_column="start_time", width="1 hour", group_by=("tenant_id", "agent_id"),
+        aggregates=(
+            "COUNT(*), AVG(duration_seconds), AVG(quality_score), SUM(cost_usd), "
+            "COUNT(*) FILTER (WHERE status = 'completed')"
+        ),
+        can_be_cagg=False,  # calls has RLS; caggs refuse such sources
+    )
 
     class Meta:
         managed = False
@@ -228,12 +253,22 @@ class PerformanceMetricsHourly(models.Model):
     """call_analytics.performance_metrics_hourly: latency metrics per hour, tenant and metric."""
 
     hour = models.DateTimeField(primary_key=True)
-    tenant_id = models.UUIDField()
+    # The rollup's tenant: no database FK (a rollup outlives its source rows), a join for scoping.
+    tenant = models.ForeignKey('accounts.Tenant', on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name='+')
     metric_name = models.CharField(max_length=100)
     avg_value = models.FloatField()
     min_value = models.FloatField()
     max_value = models.FloatField()
     sample_count = models.BigIntegerField()
+
+    owner = Owner(organization="tenant__organization_id")
+
+    rollup = Rollup(
+        source="analytics.DetailedMetric", time_column="timestamp", width="1 hour", group_by=("tenant_id", "metric_name"),
+        aggregates="AVG(metric_value), MIN(metric_value), MAX(metric_value), COUNT(*)",
+        where="s.metric_type = 'latency'",
+    )
 
     class Meta:
         managed = False

@@ -8,28 +8,20 @@ from aybiza.admin.base import (
     InheritingInlineFormSet, OpsModelAdmin, OrganizationFromTenantMixin, ReadOnlyInline, ServiceCreateMixin,
     TimeSeriesAdmin,
 )
-from aybiza.admin.flows import Flow, FlowAdminMixin, ReasonForm
+from aybiza.admin.flows import FlowAdminMixin, version_flows
 
 from .models import (
     ExecutionLog, NodeExecution, Tool, ToolVersion, Workflow, WorkflowConnection, WorkflowNode, WorkflowVersion,
 )
+from .services import (
+    TOOL_VERSIONS, WORKFLOW_VERSIONS, tool_create, tool_version_create, tool_version_deprecate, tool_version_publish,
+    tool_version_rollback, workflow_version_archive, workflow_version_create, workflow_version_publish,
+    workflow_version_rollback,
+)
 
 WORKFLOW_PERMISSION = "automation.publish_workflowversion"
-WORKFLOW_MACHINE = "automation.services.workflows:WORKFLOW_VERSIONS.machine"
 TOOL_PERMISSION = "automation.publish_toolversion"
-TOOL_MACHINE = "automation.services.tools:TOOL_VERSIONS.machine"
 SCHEMA_FIELDS = ("input_schema", "output_schema")
-
-
-def _version_flows(service_prefix, target, permission, machine, retire_verb, retire_label):
-    return (
-        Flow("publish", "Publish", f"{service_prefix}_publish", target, permission, form=ReasonForm, machine=machine,
-             help="Publishing retires the currently published version and copies this one onto its parent."),
-        Flow("rollback", "Roll back to this version", f"{service_prefix}_rollback", target, permission,
-             form=ReasonForm, machine=machine),
-        Flow(retire_verb, retire_label, f"{service_prefix}_{retire_verb}", target, permission, form=ReasonForm,
-             machine=machine),
-    )
 
 
 # --- workflows ------------------------------------------------------------------------------------------------
@@ -99,7 +91,7 @@ class WorkflowConnectionInline(admin.TabularInline):
 
 @admin.register(WorkflowVersion)
 class WorkflowVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
-    create_service = "automation.services.workflows.workflow_version_create"
+    create_service = staticmethod(workflow_version_create)
     add_fieldsets = ((None, {"fields": ("workflow", "changelog"),
                              "description": "A new draft version: a snapshot of the workflow's trigger configuration."}),)
     list_display = ("__str__", "workflow", "version", "status", "is_published", "published_at", "created_at")
@@ -113,8 +105,8 @@ class WorkflowVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
         ("Trigger", {"fields": ("trigger_config",)}),
         ("Notes", {"fields": ("changelog", "metadata")}),
     )
-    flows = _version_flows("automation.services.workflows.workflow_version", "workflow_version", WORKFLOW_PERMISSION,
-                           WORKFLOW_MACHINE, "archive", "Archive")
+    flows = version_flows(WORKFLOW_VERSIONS, "workflow_version", WORKFLOW_PERMISSION, publish=workflow_version_publish,
+                          rollback=workflow_version_rollback, retire=workflow_version_archive)
 
 
 @admin.register(WorkflowNode)
@@ -155,7 +147,7 @@ class ToolVersionInline(ReadOnlyInline):
 
 @admin.register(Tool)
 class ToolAdmin(ServiceCreateMixin, OpsModelAdmin):
-    create_service = "automation.services.tools.tool_create"
+    create_service = staticmethod(tool_create)
     create_exclude = ()
     json_schema_fields = SCHEMA_FIELDS
     list_display = ("name", "tool_type", "category", "status", "organization", "tenant", "is_system_tool",
@@ -182,7 +174,7 @@ class ToolAdmin(ServiceCreateMixin, OpsModelAdmin):
 
 @admin.register(ToolVersion)
 class ToolVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
-    create_service = "automation.services.tools.tool_version_create"
+    create_service = staticmethod(tool_version_create)
     json_schema_fields = SCHEMA_FIELDS
     add_fieldsets = (
         (None, {"fields": ("tool", "changelog"),
@@ -200,8 +192,8 @@ class ToolVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
         ("Schemas", {"fields": SCHEMA_FIELDS}),
         ("Notes", {"fields": ("changelog",)}),
     )
-    flows = _version_flows("automation.services.tools.tool_version", "tool_version", TOOL_PERMISSION, TOOL_MACHINE,
-                           "deprecate", "Deprecate")
+    flows = version_flows(TOOL_VERSIONS, "tool_version", TOOL_PERMISSION, publish=tool_version_publish,
+                          rollback=tool_version_rollback, retire=tool_version_deprecate)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -5,13 +5,15 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, updated_at, uuid_pk,
 )
-from aybiza.db.consistency import ConsistencyMixin, related
-from aybiza.db.fields import EncryptedJSONField
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.consistency import ConsistencyMixin, related
+from aybiza.core.db.fields import EncryptedJSONField
+from aybiza.core.db.locking import VersionedModel
+from aybiza.core.ownership import Owner
+from aybiza.core.timeseries import Dependent, Hypertable
 
 from .choices import ExecutionStatus, NodeExecutionStatus, ToolCategory, ToolStatus, ToolType, ToolVersionStatus, TriggerType, WorkflowCategory, WorkflowNodeType, WorkflowStatus, WorkflowVersionStatus
 
@@ -40,6 +42,8 @@ class Workflow(ConsistencyMixin, VersionedModel):
     metadata = jsonb({})
     is_template = flag(False)
     template_category = optional_varchar(100)
+
+    owner = Owner()
 
     class Meta:
         db_table = table('automation_engine', 'workflows')
@@ -72,6 +76,8 @@ class WorkflowVersion(models.Model):
     published_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
     changelog = optional_text()
     metadata = jsonb({})
+
+    owner = Owner(tenant="workflow__tenant_id", organization="workflow__organization_id")
 
     class Meta:
         db_table = table('automation_engine', 'workflow_versions')
@@ -109,6 +115,8 @@ class WorkflowNode(ConsistencyMixin, models.Model):
     retry_count = integer(0)
     retry_delay_ms = integer(1000)
 
+    owner = Owner(tenant="workflow__tenant_id", organization="workflow__organization_id")
+
     class Meta:
         db_table = table('automation_engine', 'workflow_nodes')
         constraints = [
@@ -136,6 +144,8 @@ class WorkflowConnection(ConsistencyMixin, models.Model):
     updated_at = updated_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+
+    owner = Owner(tenant="workflow__tenant_id", organization="workflow__organization_id")
 
     class Meta:
         db_table = table('automation_engine', 'workflow_connections')
@@ -172,6 +182,8 @@ class Tool(ConsistencyMixin, VersionedModel):
     usage_count = integer(0)
     success_rate = decimal(5, 2, default=Decimal('0.00'))
     avg_execution_time_ms = integer(0)
+
+    owner = Owner(shared=(("tenant_id__isnull", True), ("organization_id__isnull", True)))  # system tools: readable by all
 
     class Meta:
         db_table = table('automation_engine', 'tools')
@@ -214,6 +226,9 @@ class ToolVersion(models.Model):
     status = choice(ToolVersionStatus, default=ToolVersionStatus.DRAFT)
     changelog = optional_text()
 
+    owner = Owner(tenant="tool__tenant_id", organization="tool__organization_id",
+                  shared=(("tool__tenant_id__isnull", True), ("tool__organization_id__isnull", True)))
+
     class Meta:
         db_table = table('automation_engine', 'tool_versions')
         constraints = [
@@ -255,6 +270,14 @@ class ExecutionLog(ConsistencyMixin, models.Model):
     nodes_failed = integer(0)
     cost_usd = decimal(10, 6, default=Decimal('0.00'))
 
+    owner = Owner()
+
+    hypertable = Hypertable(
+        chunk_interval="1 day", compress=True, retention="1 year",
+        # node_executions has no FK to execution_logs (a hypertable): retention removes them with their log.
+        dependent=Dependent("automation_engine.node_executions", "execution_log_id", "started_at"),
+    )
+
     class Meta:
         db_table = table('automation_engine', 'execution_logs')
         constraints = [
@@ -291,6 +314,8 @@ class NodeExecution(ConsistencyMixin, models.Model):
     error_details = jsonb({})
     retry_count = integer(0)
     cost_usd = decimal(10, 6, default=Decimal('0.00'))
+
+    owner = Owner(tenant="execution_log__tenant_id", organization="execution_log__organization_id")
 
     class Meta:
         db_table = table('automation_engine', 'node_executions')

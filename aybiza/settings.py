@@ -13,6 +13,8 @@ from pathlib import Path
 
 import environ
 
+from aybiza import embedded_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "automation",
     "security_app",
     "aybiza.api",
+    "aybiza.platform",  # the top floor: console site, dashboard, demo, project-wide commands
 ]
 
 MIDDLEWARE = [
@@ -77,11 +80,9 @@ def _database() -> dict:
     if env("DATABASE_URL", default=""):
         database = env.db("DATABASE_URL")
     else:
-        from aybiza.embedded_db import database_settings
-
-        database = database_settings()
-    # Django's PostgreSQL backend, plus ON DELETE on foreign keys (aybiza/db/backend).
-    database["ENGINE"] = "aybiza.db.backend"
+        database = embedded_db.database_settings()
+    # Django's PostgreSQL backend, plus ON DELETE on foreign keys (aybiza/core/db/backend).
+    database["ENGINE"] = "aybiza.core.db.backend"
     database.setdefault("OPTIONS", {})
     # Lets parallel test runs on one server use separate databases.
     database["TEST"] = {"NAME": env("AYBIZA_TEST_DATABASE", default=None)}
@@ -96,6 +97,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
 
 AUTH_USER_MODEL = "accounts.User"
+# Where the core writes the trail (aybiza/core/audit.py), named like AUTH_USER_MODEL.
+AYBIZA_AUDIT_LOG_MODEL = "security_app.AuditLog"
+AYBIZA_SECURITY_EVENT_MODEL = "security_app.SecurityEvent"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -132,7 +136,7 @@ STATIC_ROOT = BASE_DIR / ".local" / "static"
 # tenant's row-level-security context; these are the defaults it builds on.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "aybiza.api.schema.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["aybiza.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["security_app.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aybiza.api.scopes.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["aybiza.api.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -7,8 +7,12 @@ from django.contrib import admin, messages
 from aybiza.admin.base import OpsModelAdmin, ServiceCreateMixin, TimeSeriesAdmin
 from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, RequiredReasonForm
 
+from .services.api_keys import api_key_create
 from .models import (
     ApiAccessLog, ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent,
+)
+from .services import (
+    API_KEY, api_key_revoke, prompt_injection_review, security_event_resolve, voice_security_event_review,
 )
 
 
@@ -35,7 +39,7 @@ def _review_flows(service, target, permission):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
-    create_service = "security_app.api_keys.api_key_create"
+    create_service = staticmethod(api_key_create)
     create_exclude = ()
     list_display = ("name", "organization", "tenant", "status", "created_by", "created_at", "expires_at",
                     "last_used_at", "usage_count")
@@ -55,8 +59,8 @@ class ApiKeyAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
         ("Access", {"fields": ("permissions", "rate_limit", "ip_whitelist", "expires_at")}),
     )
     flows = (
-        Flow("revoke", "Revoke", "security_app.services.api_key_revoke", "api_key", "security_app.revoke_apikey",
-             form=RequiredReasonForm, machine="security_app.services:API_KEY"),
+        Flow("revoke", "Revoke", api_key_revoke, "key", "security_app.revoke_apikey",
+             form=RequiredReasonForm, machine=API_KEY),
     )
 
     @admin.display(description="key")
@@ -66,8 +70,6 @@ class ApiKeyAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super(ServiceCreateMixin, self).save_model(request, obj, form, change)
-        from .api_keys import api_key_create
-
         data = form.cleaned_data
         row, key = api_key_create(
             organization=data["organization"], tenant=data.get("tenant"), actor=request.user, request=request,
@@ -97,7 +99,7 @@ class SecurityEventAdmin(FlowAdminMixin, TimeSeriesAdmin):
         ("Resolution", {"fields": ("resolved", "resolved_at", "resolved_by", "resolution_notes")}),
     )
     flows = (
-        Flow("resolve", "Resolve", "security_app.services.security_event_resolve", "security_event",
+        Flow("resolve", "Resolve", security_event_resolve, "security_event",
              "security_app.review_securityevent", form=NotesForm, available=lambda obj: not obj.resolved),
     )
 
@@ -116,7 +118,7 @@ class PromptInjectionAttemptAdmin(FlowAdminMixin, TimeSeriesAdmin):
         ("Input", {"fields": ("input_text", "metadata")}),
         ("Review", {"fields": ("false_positive", "reviewed_by", "reviewed_at")}),
     )
-    flows = _review_flows("security_app.services.prompt_injection_review", "attempt",
+    flows = _review_flows(prompt_injection_review, "attempt",
                           "security_app.review_promptinjectionattempt")
 
 
@@ -135,7 +137,7 @@ class VoiceSecurityEventAdmin(FlowAdminMixin, TimeSeriesAdmin):
         ("Details", {"fields": ("metadata",)}),
         ("Review", {"fields": ("false_positive", "reviewed_by", "reviewed_at")}),
     )
-    flows = _review_flows("security_app.services.voice_security_event_review", "event",
+    flows = _review_flows(voice_security_event_review, "event",
                           "security_app.review_voicesecurityevent")
 
 

@@ -4,13 +4,15 @@ from decimal import Decimal
 
 from django.db import models
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     UNIT_INTERVAL,
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, now_default,
     optional_datetime, optional_text, optional_varchar, table, unique, uuid_pk,
 )
-from aybiza.db.consistency import ConsistencyMixin
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.consistency import ConsistencyMixin
+from aybiza.core.db.locking import VersionedModel
+from aybiza.core.ownership import Owner
+from aybiza.core.timeseries import Hypertable, Rollup
 
 from .choices import ApiKeyStatus, AuditLogStatus, ComplianceReportStatus, ComplianceReportType, InjectionAction, InjectionDetectionMethod, SecurityEventType, Severity, VoiceAction, VoiceDetectionMethod, VoiceSecurityEventType
 
@@ -32,6 +34,8 @@ class ApiKey(ConsistencyMixin, VersionedModel):
     last_used_at = optional_datetime()
     usage_count = integer(0)
     version = lock_version()
+
+    owner = Owner()
 
     class Meta:
         db_table = table('security', 'api_keys')
@@ -68,6 +72,10 @@ class AuditLog(ConsistencyMixin, models.Model):
     edge_region = optional_varchar(50)
     aws_region = optional_varchar(50)
 
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 day", compress=True, retention="7 years")
+
     class Meta:
         db_table = table('security', 'audit_logs')
         constraints = [
@@ -102,6 +110,10 @@ class SecurityEvent(ConsistencyMixin, models.Model):
     resolution_notes = optional_text()
     automated_response = jsonb({})
     risk_score = decimal(3, 2, default=Decimal('0.00'), validators=UNIT_INTERVAL)
+
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 day", compress=True, retention="7 years")
 
     class Meta:
         db_table = table('security', 'security_events')
@@ -142,6 +154,10 @@ class PromptInjectionAttempt(ConsistencyMixin, models.Model):
     reviewed_by = fk('accounts.User', on_delete=models.PROTECT, null=True, db_column='reviewed_by')
     reviewed_at = optional_datetime()
 
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 day", compress=False, retention=None)
+
     class Meta:
         db_table = table('security', 'prompt_injection_attempts')
         constraints = [
@@ -180,6 +196,10 @@ class VoiceSecurityEvent(ConsistencyMixin, models.Model):
     false_positive = models.BooleanField(null=True, blank=True)
     reviewed_by = fk('accounts.User', on_delete=models.PROTECT, null=True, db_column='reviewed_by')
     reviewed_at = optional_datetime()
+
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 day", compress=False, retention=None)
 
     class Meta:
         db_table = table('security', 'voice_security_events')
@@ -222,6 +242,10 @@ class ApiAccessLog(ConsistencyMixin, models.Model):
     aws_region = optional_varchar(50)
     error_details = jsonb({})
 
+    owner = Owner()
+
+    hypertable = Hypertable(chunk_interval="1 hour", compress=True, retention="1 year")
+
     class Meta:
         db_table = table('security', 'api_access_logs')
         verbose_name = 'API access log'
@@ -255,6 +279,8 @@ class ComplianceReport(ConsistencyMixin, models.Model):
     report_file_url = optional_varchar(500)
     checksum = optional_varchar(64)
 
+    owner = Owner()
+
     class Meta:
         db_table = table('security', 'compliance_reports')
         constraints = [
@@ -277,11 +303,21 @@ class SecurityEventsDaily(models.Model):
     """security.security_events_daily: security events per day, tenant, type and severity."""
 
     day = models.DateTimeField(primary_key=True)
-    tenant_id = models.UUIDField(null=True)
+    # The rollup's tenant: no database FK (a rollup outlives its source rows), a join for scoping.
+    tenant = models.ForeignKey('accounts.Tenant', on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name='+', null=True)
     event_type = models.CharField(max_length=100)
     severity = models.CharField(max_length=20)
     event_count = models.BigIntegerField()
     resolved_count = models.BigIntegerField()
+
+    owner = Owner(organization="tenant__organization_id")
+
+    rollup = Rollup(
+        source="security_app.SecurityEvent", time_column="timestamp", width="1 day",
+        group_by=("tenant_id", "event_type", "severity"),
+        aggregates="COUNT(*), COUNT(*) FILTER (WHERE resolved = true)",
+    )
 
     class Meta:
         managed = False

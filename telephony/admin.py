@@ -10,19 +10,23 @@ from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, ReasonForm
 from aybiza.admin.forms import JSONEditorField
 
 from .models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from .services import (
+    PORTING, RESERVATION, parse_number, phone_number_capacity_check, phone_number_create, porting_request_approve,
+    porting_request_cancel, porting_request_complete, porting_request_reject, porting_request_start,
+    porting_request_submit, reservation_complete, reservation_expire, reservation_offer, reservation_reserve,
+    sip_trunk_capacity_check, sip_trunk_create,
+)
 
 PORTING_PERMISSION = "telephony.approve_portingrequest"
-PORTING_MACHINE = "telephony.services.porting:PORTING"
 RESERVATION_PERMISSION = "telephony.manage_phonenumberreservation"
-RESERVATION_MACHINE = "telephony.services.reservations:RESERVATION"
 
 
 # --- phone numbers and trunks ---------------------------------------------------------------------------------
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(ServiceCreateMixin, OpsModelAdmin):
-    create_service = "telephony.services.phone_numbers.phone_number_create"
-    create_resource = "phone_number"
+    create_service = staticmethod(phone_number_create)
+    create_check = staticmethod(phone_number_capacity_check)
     list_display = ("number", "formatted_number", "tenant", "agent", "status", "acquisition_method", "provider",
                     "region", "health_status", "monthly_cost")
     list_select_related = ("tenant", "agent")
@@ -53,8 +57,6 @@ class PhoneNumberAdmin(ServiceCreateMixin, OpsModelAdmin):
         return form
 
     def precheck(self, tenant, cleaned_data):
-        from .services.numbers import parse_number
-
         if cleaned_data.get("number"):
             parse_number(cleaned_data["number"])
         super().precheck(tenant, cleaned_data)
@@ -62,8 +64,8 @@ class PhoneNumberAdmin(ServiceCreateMixin, OpsModelAdmin):
 
 @admin.register(SipTrunk)
 class SipTrunkAdmin(ServiceCreateMixin, OpsModelAdmin):
-    create_service = "telephony.services.sip_trunks.sip_trunk_create"
-    create_resource = "sip_trunk"
+    create_service = staticmethod(sip_trunk_create)
+    create_check = staticmethod(sip_trunk_capacity_check)
     list_display = ("name", "tenant", "provider_name", "termination_uri", "authentication_method", "status",
                     "health_status", "max_concurrent_calls")
     list_select_related = ("tenant",)
@@ -133,15 +135,15 @@ class PhoneNumberReservationAdmin(OrganizationFromTenantMixin, FlowAdminMixin, O
         ("Metadata", {"fields": ("metadata",)}),
     )
     flows = (
-        Flow("offer", "Offer numbers", "telephony.services.reservations.reservation_offer", "reservation",
-             RESERVATION_PERMISSION, form=OfferForm, machine=RESERVATION_MACHINE, bulk=False),
-        Flow("reserve", "Reserve a number", "telephony.services.reservations.reservation_reserve", "reservation",
-             RESERVATION_PERMISSION, form=ReserveForm, machine=RESERVATION_MACHINE),
-        Flow("complete", "Complete (create the number)", "telephony.services.reservations.reservation_complete",
-             "reservation", RESERVATION_PERMISSION, form=CompleteReservationForm, machine=RESERVATION_MACHINE,
+        Flow("offer", "Offer numbers", reservation_offer, "reservation",
+             RESERVATION_PERMISSION, form=OfferForm, machine=RESERVATION, bulk=False),
+        Flow("reserve", "Reserve a number", reservation_reserve, "reservation",
+             RESERVATION_PERMISSION, form=ReserveForm, machine=RESERVATION),
+        Flow("complete", "Complete (create the number)", reservation_complete,
+             "reservation", RESERVATION_PERMISSION, form=CompleteReservationForm, machine=RESERVATION,
              bulk=False),
-        Flow("expire", "Expire", "telephony.services.reservations.reservation_expire", "reservation",
-             RESERVATION_PERMISSION, machine=RESERVATION_MACHINE),
+        Flow("expire", "Expire", reservation_expire, "reservation",
+             RESERVATION_PERMISSION, machine=RESERVATION),
     )
 
 
@@ -167,9 +169,8 @@ class PortingCompleteForm(FlowForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-def _porting_flow(name, label, form, **kwargs):
-    return Flow(name, label, f"telephony.services.porting.porting_request_{name}", "porting_request",
-                PORTING_PERMISSION, form=form, machine=PORTING_MACHINE, **kwargs)
+def _porting_flow(name, label, service, form, **kwargs):
+    return Flow(name, label, service, "porting_request", PORTING_PERMISSION, form=form, machine=PORTING, **kwargs)
 
 
 @admin.register(PortingRequest)
@@ -190,10 +191,10 @@ class PortingRequestAdmin(OrganizationFromTenantMixin, FlowAdminMixin, OpsModelA
                       "description": "Recorded by the steps (buttons above)."}),
     )
     flows = (
-        _porting_flow("submit", "Submit to provider", PortingStepForm),
-        _porting_flow("start", "Start", PortingStepForm),
-        _porting_flow("approve", "Approve", PortingStepForm),
-        _porting_flow("reject", "Reject", PortingRejectForm),
-        _porting_flow("complete", "Complete (create the number)", PortingCompleteForm, bulk=False),
-        _porting_flow("cancel", "Cancel", ReasonForm),
+        _porting_flow("submit", "Submit to provider", porting_request_submit, PortingStepForm),
+        _porting_flow("start", "Start", porting_request_start, PortingStepForm),
+        _porting_flow("approve", "Approve", porting_request_approve, PortingStepForm),
+        _porting_flow("reject", "Reject", porting_request_reject, PortingRejectForm),
+        _porting_flow("complete", "Complete (create the number)", porting_request_complete, PortingCompleteForm, bulk=False),
+        _porting_flow("cancel", "Cancel", porting_request_cancel, ReasonForm),
     )

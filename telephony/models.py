@@ -5,12 +5,13 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from aybiza.db.columns import (
+from aybiza.core.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
-from aybiza.db.consistency import ConsistencyMixin, related
-from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.consistency import ConsistencyMixin, related
+from aybiza.core.db.fields import EncryptedJSONField, EncryptedTextField
+from aybiza.core.db.locking import VersionedModel
+from aybiza.core.ownership import Owner
 
 from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
 
@@ -48,6 +49,8 @@ class PhoneNumber(ConsistencyMixin, VersionedModel):
     last_health_check = optional_datetime()
     health_status = choice(HealthStatus, default=HealthStatus.UNKNOWN, max_length=20)
 
+    owner = Owner()
+
     class Meta:
         db_table = table('phone_manager', 'phone_numbers')
         constraints = [
@@ -83,6 +86,8 @@ class PhoneNumberReservation(ConsistencyMixin, models.Model):
     updated_at = updated_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     metadata = jsonb({})
+
+    owner = Owner()
 
     class Meta:
         db_table = table('phone_manager', 'phone_number_reservations')
@@ -121,6 +126,8 @@ class PortingRequest(ConsistencyMixin, models.Model):
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     processed_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
 
+    owner = Owner()
+
     class Meta:
         db_table = table('phone_manager', 'porting_requests')
         constraints = [
@@ -157,6 +164,8 @@ class SipTrunk(ConsistencyMixin, models.Model):
     updated_at = updated_at()
     created_by = fk('accounts.User', on_delete=models.PROTECT)
     updated_by = fk('accounts.User', on_delete=models.PROTECT, null=True)
+
+    owner = Owner()
 
     class Meta:
         db_table = table('phone_manager', 'sip_trunks')

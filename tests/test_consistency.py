@@ -1,4 +1,4 @@
-"""Related rows belong together (aybiza/db/consistency.py), checked by every full_clean().
+"""Related rows belong together (aybiza/core/db/consistency.py), checked by every full_clean().
 
 Each case builds a consistent row with the factories (which must pass), then
 breaks one relation: full_clean() must then fail on exactly the expected field.

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from accounts.models import User
 from automation.models import Tool, ToolVersion
-from aybiza.db.encryption import generate_key
+from aybiza.core.db.encryption import generate_key
 from telephony.models import PortingRequest, SipTrunk
 from tests.test_model_integrity import fetch_one, make_porting_request, make_secrets, make_world, raw_column
 
@@ -151,7 +151,7 @@ def test_undecryptable_token_fails_the_command_but_the_rest_is_rotated():
 def test_discovers_exactly_the_spec_encrypted_columns():
     from django.apps import apps
 
-    from aybiza.db.fields import encrypted_fields
+    from aybiza.core.db.fields import encrypted_fields
 
     found = {(m._meta.db_table.split('"."')[1], f.column) for m in apps.get_models() for f in encrypted_fields(m)}
     assert found == {

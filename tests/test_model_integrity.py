@@ -19,7 +19,7 @@ from accounts.models import Organization, Role, Tenant, User
 from agents.models import Agent
 from analytics.models import Call
 from automation.models import Tool, ToolVersion
-from aybiza.db.locking import StaleVersionError
+from aybiza.core.db.locking import StaleVersionError
 from telephony.models import PortingRequest, SipTrunk
 
 pytestmark = pytest.mark.django_db
@@ -391,7 +391,7 @@ def test_database_refuses_what_full_clean_catches(case, error):
 
 
 # --------------------------------------------------------------------------
-# Optimistic locking on `version` (aybiza/db/locking.py).
+# Optimistic locking on `version` (aybiza/core/db/locking.py).
 # --------------------------------------------------------------------------
 
 
@@ -470,7 +470,7 @@ def test_queryset_update_bypasses_the_lock():
 
 
 # --------------------------------------------------------------------------
-# Encrypted columns (aybiza/db/fields.py + encryption.py).
+# Encrypted columns (aybiza/core/db/fields.py + encryption.py).
 # --------------------------------------------------------------------------
 
 SECRET_TEXT = "JBSWY3DPEHPK3PXP-totp-seed"

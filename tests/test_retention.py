@@ -14,7 +14,7 @@ from django.db import connection
 
 from automation.models import ExecutionLog, NodeExecution, WorkflowNode, WorkflowVersion
 from analytics.models import DetailedMetric
-from aybiza import timeseries
+from aybiza.core import timeseries
 from security_app.models import ApiAccessLog, AuditLog, SecurityEvent, SecurityEventsDaily
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_spec_tables")]
@@ -124,7 +124,7 @@ def test_retention_deletes_do_not_erase_rollup_figures(scene):
     assert SecurityEventsDaily.objects.count() == 2
     timeseries.enforce_retention(timeseries.hypertable("security_events"), now=NOW, use_policies=False)
     assert SecurityEvent.objects.count() == 1
-    if not timeseries.is_continuous_aggregate(timeseries.ROLLUPS["security_events_daily"]):
+    if not timeseries.is_continuous_aggregate(timeseries.rollups()["security_events_daily"]):
         # As with Timescale's drop_chunks: aggregates outlive the rows that aged out.
         timeseries.refresh_rollup("security_events_daily")
         assert SecurityEventsDaily.objects.count() == 2

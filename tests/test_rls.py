@@ -17,7 +17,7 @@ from accounts.models import Tenant, User
 from agents.models import Agent
 from analytics.models import Call
 from automation.models import Tool, Workflow
-from aybiza.tenancy import TenantContextError, current_tenant_id, organization_context, tenant_context
+from aybiza.core.tenancy import TenantContextError, current_context, organization_context, tenant_context
 from telephony.models import PhoneNumber
 
 RLS_TABLES = {
@@ -86,7 +86,7 @@ def test_rls_is_enabled_and_forced_with_both_policies(db):
 def test_tenant_sees_only_its_rows_without_any_filter(rls_world):
     w = rls_world
     with tenant_context(w.tenant_a.pk):
-        assert current_tenant_id() == w.tenant_a.pk
+        assert current_context().tenant_id == w.tenant_a.pk
         for model in (Tenant, User, Agent, PhoneNumber, Call, Workflow):
             assert ids(model) == w.rows["tenant-a"][model], model.__name__
             assert model.objects.count() == len(w.rows["tenant-a"][model])
@@ -146,7 +146,7 @@ def test_organization_admin_sees_all_its_tenants_and_nothing_of_another_organiza
     w = rls_world
     mine = ("tenant-a", "tenant-a2")
     with organization_context(w.org1.pk):
-        assert current_tenant_id() is None
+        assert current_context().tenant_id is None
         assert ids(Tenant) == {w.tenant_a.pk, w.tenant_a2.pk}
         for model in (Agent, PhoneNumber, Call, Workflow):
             assert ids(model) == set().union(*(w.rows[t][model] for t in mine)), model.__name__
@@ -189,7 +189,7 @@ def test_context_does_not_leak_between_transactions_on_one_connection(rls_world)
     assert after[0] == pid and after[1] == owner
     assert after[2] in (None, "") and after[3] in (None, "")
     assert ids(Agent) == all_agents
-    assert current_tenant_id() is None
+    assert current_context() is None
     # An exception inside the context does not leak it either.
     with pytest.raises(RuntimeError), tenant_context(w.tenant_a.pk):
         raise RuntimeError("boom")

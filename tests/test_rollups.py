@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from analytics.models import Call, CallAnalyticsHourly, DetailedMetric, PerformanceMetricsHourly
-from aybiza import timeseries
+from aybiza.core import timeseries
 from security_app.models import SecurityEvent, SecurityEventsDaily
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("clean_spec_tables")]

@@ -14,9 +14,9 @@ from analytics.choices import MetricType
 from analytics.models import Call, CallAnalytics, CallTranscript, DetailedMetric
 from automation.models import ExecutionLog, NodeExecution, Tool, ToolVersion
 from automation.schemas import validate_json_schema
-from aybiza.db import encryption
-from aybiza.db.fields import EncryptedJSONField
-from aybiza.demo.accounts import ADMIN_EMAIL, ORGANIZATIONS
+from aybiza.core.db import encryption
+from aybiza.core.db.fields import EncryptedJSONField
+from aybiza.platform.demo.accounts import ADMIN_EMAIL, ORGANIZATIONS
 from security_app.choices import ApiKeyStatus
 from security_app.models import ApiKey
 from telephony.choices import (

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from automation.models import ExecutionLog, NodeExecution, WorkflowNode, WorkflowVersion
-from aybiza import timeseries
-from aybiza.tenancy import tenant_context
+from aybiza.core import timeseries
+from aybiza.core.tenancy import tenant_context
 from security_app.models import SecurityEvent, SecurityEventsDaily
 
 pytestmark = pytest.mark.timescale

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from aybiza import timeseries
+from aybiza.core import timeseries
 
 
 def status_json():
@@ -18,11 +18,11 @@ def status_json():
 def test_report_lists_every_hypertable_rollup_and_job(db):
     report = status_json()
     assert report["mode"] in (timeseries.POSTGRESQL, timeseries.TIMESCALEDB, timeseries.TIMESCALEDB_APACHE)
-    assert [h["table"] for h in report["hypertables"]] == [t.relation for t in timeseries.HYPERTABLES]
-    assert [r["rollup"] for r in report["rollups"]] == [r.relation for r in timeseries.ROLLUPS.values()]
+    assert [h["table"] for h in report["hypertables"]] == [t.relation for t in timeseries.hypertables()]
+    assert [r["rollup"] for r in report["rollups"]] == [r.relation for r in timeseries.rollups().values()]
     # Every rollup and every retention interval is covered by some job (Timescale's or a command).
     relations = {job["relation"] for job in report["jobs"]}
-    for rollup in timeseries.ROLLUPS.values():
+    for rollup in timeseries.rollups().values():
         assert rollup.relation in relations
     for table in timeseries.retention_tables():
         assert table.relation in relations

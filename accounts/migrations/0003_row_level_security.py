@@ -8,11 +8,11 @@ on agent_manager, and RLS (ENABLE + FORCE) on tenants and users.
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("agent_manager")
-TENANTS, TENANTS_REVERSE = tenancy.rls_sql("agent_manager.tenants", tenant_column="id")
-USERS, USERS_REVERSE = tenancy.rls_sql("agent_manager.users", nullable_tenant=True)
+GRANTS, REVOKES = rls.grants_sql("agent_manager")
+TENANTS, TENANTS_REVERSE = rls.rls_sql("agent_manager.tenants", tenant_column="id")
+USERS, USERS_REVERSE = rls.rls_sql("agent_manager.users", nullable_tenant=True)
 
 
 class Migration(migrations.Migration):
@@ -22,8 +22,8 @@ class Migration(migrations.Migration):
 
     operations = [
         # Roles are shared by every database of the cluster: the reverse leaves them.
-        migrations.RunSQL(tenancy.ROLES_SQL, reverse_sql=migrations.RunSQL.noop),
-        migrations.RunSQL(tenancy.STATUS_FUNCTIONS_SQL, reverse_sql=tenancy.STATUS_FUNCTIONS_REVERSE_SQL),
+        migrations.RunSQL(rls.ROLES_SQL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(rls.STATUS_FUNCTIONS_SQL, reverse_sql=rls.STATUS_FUNCTIONS_REVERSE_SQL),
         migrations.RunSQL(GRANTS, reverse_sql=REVOKES),
         migrations.RunSQL(TENANTS, reverse_sql=TENANTS_REVERSE),
         migrations.RunSQL(USERS, reverse_sql=USERS_REVERSE),

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from aybiza.state import StateMachine, lock
-from aybiza.transitions import apply_transition, require_reason
+from aybiza.core.state import StateMachine, lock
+from aybiza.core.transitions import apply_transition, require_reason
 
 from ..choices import ComplianceStatus as S
 from ..models import Organization

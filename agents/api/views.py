@@ -3,7 +3,7 @@ from rest_framework.decorators import action
 
 from aybiza.api.serializers import ActionReasonSerializer
 from aybiza.api.viewsets import CreateReadViewSet, ModelViewSet
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 
 from .. import services
 from ..filtersets import AgentFilterSet, AgentVersionFilterSet, ConversationNodeFilterSet

@@ -2,10 +2,10 @@
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("agent_manager")
-AGENTS, AGENTS_REVERSE = tenancy.rls_sql("agent_manager.agents")
+GRANTS, REVOKES = rls.grants_sql("agent_manager")
+AGENTS, AGENTS_REVERSE = rls.rls_sql("agent_manager.agents")
 
 
 class Migration(migrations.Migration):

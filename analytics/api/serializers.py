@@ -6,7 +6,7 @@ from telephony.models import PhoneNumber
 
 from ..choices import CallStatus
 from ..models import Call, CallAnalytics, CallTranscript, DetailedMetric
-from .ingest import MAX_METRICS
+from ..services.ingestion import MAX_METRICS
 
 CALL_FIELDS = (
     "id", "call_sid", "direction", "status", "from_number", "to_number", "duration_seconds",

@@ -17,7 +17,7 @@ from ..filtersets import (
     CallAnalyticsFilterSet, CallFilterSet, CallTranscriptFilterSet, DetailedMetricFilterSet, UsageFilterSet,
 )
 from ..models import Call, CallAnalytics, CallAnalyticsHourly, CallTranscript, DetailedMetric, PerformanceMetricsHourly
-from . import ingest
+from ..services import ingestion
 from .serializers import (
     CALL_FIELDS, CallAnalyticsSerializer, CallSerializer, CallTranscriptSerializer, DetailedMetricSerializer,
     MetricBulkResultSerializer, MetricBulkSerializer, UsageSerializer,
@@ -41,10 +41,10 @@ class CallViewSet(TimeSeriesMixin, CreateReadUpdateViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         tenant = self.tenant_object(data)
-        serializer.instance = ingest.call_create(tenant=tenant, **self.service_kwargs(), **data)
+        serializer.instance = ingestion.call_create(tenant=tenant, **self.service_kwargs(), **data)
 
     def perform_update(self, serializer):
-        serializer.instance = ingest.call_update(call=serializer.instance, changes=dict(serializer.validated_data),
+        serializer.instance = ingestion.call_update(call=serializer.instance, changes=dict(serializer.validated_data),
                                                  **self.service_kwargs())
 
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one call a row")})
@@ -145,7 +145,7 @@ class DetailedMetricViewSet(TimeSeriesMixin, ReadOnlyViewSet):
             for row in rows:
                 if isinstance(row, dict):
                     row.setdefault("call_sid", default_sid)
-        count = ingest.metrics_ingest(rows=rows, call_queryset=scoped(Call.objects.all(), self.principal),
+        count = ingestion.metrics_ingest(rows=rows, call_queryset=scoped(Call.objects.all(), self.principal),
                                       **self.service_kwargs())
         return Response({"created": count}, status=201)
 

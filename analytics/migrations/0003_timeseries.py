@@ -14,7 +14,7 @@ Non-atomic: the first refresh of a continuous aggregate cannot run inside a tran
 
 from django.db import migrations, models
 
-from aybiza.timeseries import migration as ts
+from aybiza.core.migration_sql import timeseries_v1 as ts
 
 PERFORMANCE_METRICS_HOURLY_TABLE = """
 CREATE TABLE call_analytics.performance_metrics_hourly (

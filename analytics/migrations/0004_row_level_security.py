@@ -6,10 +6,10 @@ aggregates and columnstore refuse it, decisions.md): the API scopes them.
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("call_analytics")
-CALLS, CALLS_REVERSE = tenancy.rls_sql("call_analytics.calls")
+GRANTS, REVOKES = rls.grants_sql("call_analytics")
+CALLS, CALLS_REVERSE = rls.rls_sql("call_analytics.calls")
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from aybiza.api.serializers import ActionReasonSerializer
 from aybiza.api.viewsets import CreateReadViewSet, ModelViewSet, ReadOnlyViewSet, TimeSeriesMixin
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 
 from .. import services
 from ..filtersets import (

@@ -8,7 +8,7 @@ logs that retention dropped.
 
 from django.db import migrations
 
-from aybiza.timeseries import migration as ts
+from aybiza.core.migration_sql import timeseries_v1 as ts
 
 
 class Migration(migrations.Migration):

@@ -6,11 +6,11 @@ every tenant and organization admin (policy system_read_tools).
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("automation_engine")
-WORKFLOWS, WORKFLOWS_REVERSE = tenancy.rls_sql("automation_engine.workflows")
-TOOLS, TOOLS_REVERSE = tenancy.rls_sql("automation_engine.tools", nullable_tenant=True, system_rows_readable=True)
+GRANTS, REVOKES = rls.grants_sql("automation_engine")
+WORKFLOWS, WORKFLOWS_REVERSE = rls.rls_sql("automation_engine.workflows")
+TOOLS, TOOLS_REVERSE = rls.rls_sql("automation_engine.tools", nullable_tenant=True, system_rows_readable=True)
 
 
 class Migration(migrations.Migration):

@@ -1,14 +1,14 @@
 """Tools and tool versions: input/output schemas must be valid JSON Schemas.
 
-Tool versions follow aybiza/versions.py with `deprecated` as the retired
+Tool versions follow aybiza/core/versions.py with `deprecated` as the retired
 state. Publishing copies config, auth_config, input_schema and output_schema
 onto the tool.
 """
 
 from django.db import transaction
 
-from aybiza.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
-from security_app.audit import audit_record, snapshot
+from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
+from aybiza.core.audit import audit_record, snapshot
 
 from ..models import Tool, ToolVersion
 from ..schemas import validate_json_schema

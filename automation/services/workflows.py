@@ -1,4 +1,4 @@
-"""Workflow versions: publish, roll back, archive (see aybiza/versions.py).
+"""Workflow versions: publish, roll back, archive (see aybiza/core/versions.py).
 
 Publishing copies the version's trigger_config onto the workflow and sets
 the workflow's is_published/published_at/published_by.
@@ -6,7 +6,7 @@ the workflow's is_published/published_at/published_by.
 
 from django.db import transaction
 
-from aybiza.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
+from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
 
 from ..models import Workflow, WorkflowVersion
 

@@ -4,7 +4,7 @@ from django.contrib.admin.apps import AdminConfig
 class OpsAdminConfig(AdminConfig):
     """`django.contrib.admin` with the ops console's AdminSite as `admin.site`."""
 
-    default_site = "aybiza.admin.site.OpsAdminSite"
+    default_site = "aybiza.platform.site.OpsAdminSite"
 
     def ready(self):
         super().ready()

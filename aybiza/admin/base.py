@@ -17,9 +17,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 
-from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
-from aybiza.db.locking import StaleVersionError, VersionedModel
-from aybiza.errors import ServiceError
+from aybiza.core.audit import audit_delete, audit_save
+from aybiza.core.db.fields import EncryptedJSONField, EncryptedTextField
+from aybiza.core.db.locking import StaleVersionError, VersionedModel
+from aybiza.core.errors import ServiceError
 
 from .filters import recent_period_filter
 from .forms import JSONEditorField, JSONSchemaField, OpsAdminForm, SecretJSONField, SecretTextField
@@ -53,6 +54,20 @@ def stamp_actor(instance, user, *, adding: bool) -> None:
         instance.updated_by = user
 
 
+def saved_and_audited(obj, request) -> None:
+    """Save an admin form's row with its audit row (what it was, what it is), in one transaction."""
+    with transaction.atomic():
+        stored = None if obj._state.adding else type(obj)._default_manager.filter(pk=obj.pk).first()
+        obj.save()
+        audit_save(obj, stored=stored, actor=request.user, request=request)
+
+
+def deleted_and_audited(obj, request) -> None:
+    with transaction.atomic():
+        audit_delete(obj, actor=request.user, request=request)
+        obj.delete()
+
+
 def inherit_from_parent(instance, parent) -> None:
     """Fill an inline row's unset FKs that its parent also has (a node's workflow from its version)."""
     from django.contrib.auth import get_user_model
@@ -68,7 +83,7 @@ class InheritingInlineFormSet(BaseInlineFormSet):
     """Inline rows get their parent's keys before validation, not only on save.
 
     A node's hidden `workflow`/`agent` is then known to full_clean(), so the
-    model's consistency rules (aybiza/db/consistency.py) see the whole row.
+    model's consistency rules (aybiza/core/db/consistency.py) see the whole row.
     """
 
     def _construct_form(self, i, **kwargs):
@@ -147,26 +162,33 @@ class OpsModelAdmin(JSONFormFieldsMixin, AutocompleteMixin, admin.ModelAdmin):
             fieldsets.append(("Record", {"fields": record, "classes": ("collapse",)}))
         return fieldsets
 
-    # --- who and which version -------------------------------------------------------------------------
+    # --- who, which version, and the audit row of every write -------------------------------------------
     def save_model(self, request, obj, form, change):
         stamp_actor(obj, request.user, adding=not change)
         if change and isinstance(obj, VersionedModel):
             loaded = form.cleaned_data.get("loaded_version")
             if loaded is not None:
                 obj.version = loaded  # the UPDATE is guarded by the version the page was loaded at
-        with transaction.atomic():
-            obj.save()
+        saved_and_audited(obj, request)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
-            deleted.delete()
+            deleted_and_audited(deleted, request)
         for instance in instances:
             inherit_from_parent(instance, form.instance)
             stamp_actor(instance, request.user, adding=instance._state.adding)
-            with transaction.atomic():
-                instance.save()
+            saved_and_audited(instance, request)
         formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        deleted_and_audited(obj, request)
+
+    def delete_queryset(self, request, queryset):
+        """The changelist's "delete selected": one audit row per deleted row."""
+        with transaction.atomic():
+            for obj in queryset:
+                deleted_and_audited(obj, request)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -239,15 +261,17 @@ def _flatten(fields):
 class ServiceCreateMixin:
     """The add form goes through a create service, so tenant limits and suspension apply.
 
-    `create_service` (dotted path) is called as
-    `service(tenant=..., actor=..., request=..., **form fields)`. The form's
-    clean() runs `precheck()` first (the tenant limit, via accounts.limits),
-    so a refusal shows on the form with the limit's name; the service checks
-    again under the same lock when it saves.
+    `create_service` is called as `service(tenant=..., actor=..., request=..., **form fields)`.
+    The form's clean() runs `create_check(tenant=...)` first (the app's capacity check, e.g.
+    agent_capacity_check), so a refusal shows on the form with the limit's name; the service
+    checks again under the same lock when it saves. Both are declared with staticmethod():
+
+        create_service = staticmethod(agent_create)
+        create_check = staticmethod(agent_capacity_check)
     """
 
-    create_service: str = ""
-    create_resource: str = ""
+    create_service = None
+    create_check = None
     create_exclude: tuple[str, ...] = ("organization",)  # derived by the service from the tenant
     add_fieldsets = None
 
@@ -267,11 +291,8 @@ class ServiceCreateMixin:
         return readonly
 
     def precheck(self, tenant, cleaned_data) -> None:
-        if not self.create_resource:
-            return
-        from accounts.limits import ensure_can_add
-
-        ensure_can_add(tenant=tenant, resource=self.create_resource)
+        if self.create_check is not None:
+            self.create_check(tenant=tenant)
 
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
@@ -302,11 +323,9 @@ class ServiceCreateMixin:
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        from .flows import resolve
-
         names = {f.name for f in self.model._meta.concrete_fields}
         data = {k: v for k, v in form.cleaned_data.items() if k in names and k not in self.create_exclude and v is not None}
-        result = resolve(self.create_service)(actor=request.user, request=request, **data)
+        result = self.create_service(actor=request.user, request=request, **data)
         created = result[0] if isinstance(result, tuple) else result
         obj.__dict__.update(created.__dict__)
 
@@ -352,7 +371,7 @@ class OrganizationFromTenantMixin:
     """`organization` is read-only and follows the tenant chosen on the form.
 
     It is set before the model's full_clean() (which checks that the tenant
-    belongs to the organization, aybiza/db/consistency.py).
+    belongs to the organization, aybiza/core/db/consistency.py).
     """
 
     def get_readonly_fields(self, request, obj=None):

@@ -1,7 +1,8 @@
 """Admin pages and actions that run a business service (an approval flow step).
 
-A `Flow` names a service (docs/services.md), the custom permission that
-guards it and, when the step needs input, a small form. `FlowAdminMixin`
+A `Flow` holds a service function (docs/services.md), the state machine
+that says when the step is possible, the custom permission that guards it
+and, when the step needs input, a small form. `FlowAdminMixin`
 turns each flow into
 
 - a page `<object_id>/flow/<name>/` (like contrib.auth's password page):
@@ -15,7 +16,6 @@ StaleVersionError) come back as form errors / messages; the service has then
 changed nothing. Status columns are never written here.
 """
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,23 +31,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from aybiza.db.locking import StaleVersionError
-from aybiza.errors import ServiceError
+from aybiza.core.db.locking import StaleVersionError
+from aybiza.core.errors import ServiceError
+from aybiza.core.state import StateMachine
+from aybiza.core.versions import VersionFlow
 
 from .base import error_text
 
 ACTION_LIMIT = 200  # rows one bulk action may touch
-
-
-def resolve(dotted: str) -> Any:
-    """`"package.module:NAME.attr"` (or `"package.module.NAME"`) to the object."""
-    module_name, _, attrs = dotted.partition(":")
-    if not attrs:
-        module_name, _, attrs = dotted.rpartition(".")
-    value = importlib.import_module(module_name)
-    for attr in attrs.split("."):
-        value = getattr(value, attr)
-    return value
 
 
 class FlowForm(forms.Form):
@@ -73,11 +64,11 @@ class RequiredReasonForm(FlowForm):
 class Flow:
     name: str  # URL segment and verb ("approve")
     label: str  # button text ("Approve")
-    service: str  # dotted path of the service function
+    service: Callable[..., Any]  # the service function
     target: str  # the service's keyword for the object ("porting_request")
     permission: str  # "telephony.approve_portingrequest"
     form: type[FlowForm] = FlowForm
-    machine: str | None = None  # dotted path of the StateMachine deciding when the button shows
+    machine: StateMachine | None = None  # decides when the button shows
     verb: str | None = None  # the machine's verb, default `name`
     available: Callable[[Any], bool] | None = None  # instead of a machine
     bulk: bool | None = None  # a changelist action too (default: the form needs no input)
@@ -88,10 +79,7 @@ class Flow:
         if self.available is not None:
             return bool(self.available(obj))
         if self.machine is not None:
-            try:
-                return resolve(self.machine).can(obj, self.verb or self.name)
-            except (ImportError, AttributeError):
-                return True
+            return self.machine.can(obj, self.verb or self.name)
         return True
 
     @property
@@ -101,9 +89,20 @@ class Flow:
         return not any(f.required for f in self.form.base_fields.values())
 
     def run(self, obj, *, actor, request, **kwargs):
-        service = resolve(self.service)
         with transaction.atomic():
-            return service(**{self.target: obj}, actor=actor, request=request, **self.extra, **kwargs)
+            return self.service(**{self.target: obj}, actor=actor, request=request, **self.extra, **kwargs)
+
+
+def version_flows(flow: VersionFlow, target: str, permission: str, *, publish, rollback, retire) -> tuple[Flow, ...]:
+    """Publish / roll back / retire buttons of a version table (aybiza/core/versions.py)."""
+    return (
+        Flow("publish", "Publish", publish, target, permission, form=ReasonForm, machine=flow.machine,
+             help=f"Publishing retires the currently published version and copies this one onto its {flow.parent_field}."),
+        Flow("rollback", "Roll back to this version", rollback, target, permission, form=ReasonForm,
+             machine=flow.machine),
+        Flow(flow.retire_verb, flow.retire_verb.capitalize(), retire, target, permission, form=ReasonForm,
+             machine=flow.machine),
+    )
 
 
 def result_object(result):

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
 
-from aybiza.db.locking import VersionedModel
+from aybiza.core.db.locking import VersionedModel
 
 _TYPE_NAMES = {dict: "a JSON object ({...})", list: "a JSON array ([...])"}
 

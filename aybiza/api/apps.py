@@ -6,6 +6,3 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "API"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from . import schema  # noqa: F401  (schema extensions register on import)

@@ -5,7 +5,7 @@
 
 `fields` appears for field errors; some codes add keys (`scope`,
 `current_version`, `retry_after`). Business refusals from services
-(aybiza/errors.py) map as docs/services.md says: ValidationError 400,
+(aybiza/core/errors.py) map as docs/services.md says: ValidationError 400,
 TransitionRefused/LimitExceeded/StaleVersionError 409. Database constraint
 violations are the caller's fault, never a 500: unique 409, check/foreign
 key/not-null/bad value 400. Any other exception is logged and answered with
@@ -23,9 +23,9 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from aybiza.db.locking import StaleVersionError
-from aybiza.errors import ServiceError
-from aybiza.tenancy import TenantContextError
+from aybiza.core.db.locking import StaleVersionError
+from aybiza.core.errors import ServiceError
+from aybiza.core.tenancy import TenantContextError
 
 logger = logging.getLogger("aybiza.api")
 

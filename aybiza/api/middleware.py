@@ -16,7 +16,7 @@ from django.utils import timezone
 from . import accesslog
 from .conf import api_setting
 from .errors import json_error
-from .network import client_ip
+from aybiza.core.network import client_ip
 
 PREFIX = "/api/"
 UNLOGGED = ("/api/docs/", "/api/schema/")

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from aybiza.db.columns import table
+from aybiza.core.db.columns import table
 
 
 class ApiRateCounter(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from aybiza.tenancy import organization_context, tenant_context
+from aybiza.core.tenancy import organization_context, tenant_context
 
 
 @dataclass(frozen=True)

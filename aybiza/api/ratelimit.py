@@ -33,6 +33,8 @@ from datetime import timedelta
 from django.db import connection
 from rest_framework.throttling import BaseThrottle
 
+from aybiza.core.audit import security_event_record
+
 from .conf import api_setting
 from .principal import Principal
 
@@ -116,9 +118,7 @@ def hit(api_key) -> Verdict:
 
 def record_refusal(principal: Principal, verdict: Verdict, request) -> None:
     """A rate_limit_exceeded security event, once per key and window."""
-    from security_app.models import SecurityEvent
-
-    SecurityEvent.objects.create(
+    security_event_record(
         organization_id=principal.organization_id, tenant_id=principal.tenant_id, api_key=principal.api_key,
         event_type="rate_limit_exceeded", severity="medium", source="api", ip_address=principal.ip,
         details={"period": verdict.period, "limit": verdict.limit, "path": request.path[:255],

@@ -1,6 +1,13 @@
-"""The /api/v1/ router: every app's api/urls.py registers its viewsets here."""
+"""The /api/v1/ router: every app's api/urls.py registers its viewsets here.
 
+`load()` imports `<app>.api.urls` of every installed app that has one (as the
+admin finds each app's admin.py), so a new app's routes need no edit here.
+"""
+
+from django.utils.module_loading import autodiscover_modules
 from rest_framework.routers import DefaultRouter
+
+from .scopes import ACTIONS
 
 
 class ApiRouter(DefaultRouter):
@@ -10,18 +17,18 @@ class ApiRouter(DefaultRouter):
 
 router = ApiRouter(trailing_slash="/")
 
-APPS = ("agents", "telephony", "analytics", "automation", "security_app")
-
 
 def load() -> ApiRouter:
-    """Import each app's api.urls (which registers on `router`) once."""
-    from importlib import import_module
-
-    for app in APPS:
-        import_module(f"{app}.api.urls")
+    """Import each installed app's api.urls (which registers on `router`) once."""
+    autodiscover_modules("api.urls")
     return router
 
 
 def registered_scopes() -> list[str]:
     load()
     return sorted({viewset.scope for _, viewset, _ in router.registry if getattr(viewset, "scope", "")})
+
+
+def all_scopes() -> list[str]:
+    """Every resource:action a key can hold (from the router), for validating new keys."""
+    return [f"{resource}:{action}" for resource in registered_scopes() for action in ACTIONS]

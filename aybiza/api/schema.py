@@ -1,6 +1,5 @@
-"""OpenAPI (drf-spectacular): the API key security scheme and the common error responses."""
+"""OpenAPI (drf-spectacular): the common error responses (the key scheme: security_app/api/authentication.py)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -14,14 +13,6 @@ ErrorSerializer = inline_serializer(
         "request_id": serializers.UUIDField(required=False),
     },
 )
-
-
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "aybiza.api.authentication.ApiKeyAuthentication"
-    name = "ApiKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "ayb_live_<32 base62>_<6 checksum>"}
 
 
 class AutoSchema(SpectacularAutoSchema):

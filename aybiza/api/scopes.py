@@ -52,10 +52,3 @@ class HasScope(BasePermission):
         if not grants(principal.scopes(), scope):
             raise MissingScope(scope)
         return True
-
-
-def all_scopes() -> list[str]:
-    """Every resource:action a key can hold (from the router), for validating new keys."""
-    from .routers import registered_scopes
-
-    return [f"{resource}:{action}" for resource in registered_scopes() for action in ACTIONS]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import Tenant
-
 from .principal import principal_of
 from .scoping import scoped
 
@@ -32,8 +30,13 @@ class TenantOwnedSerializer(serializers.ModelSerializer):
     `organization` always follows the tenant and is read-only.
     """
 
-    tenant = ScopedPrimaryKeyRelatedField(queryset=Tenant.objects.all(), required=False)
     tenant_required = True  # False: an organization key may create organization-wide rows (tools)
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        if field_name == "tenant":  # only the caller's tenants; optional (see get_fields)
+            field_class, kwargs["required"] = ScopedPrimaryKeyRelatedField, False
+        return field_class, kwargs
 
     def get_fields(self):
         fields = super().get_fields()

@@ -3,13 +3,13 @@
 What they add to DRF's, once for all resources:
 
 - every request runs inside the key's row-level-security context
-  (aybiza.tenancy: tenant_context / organization_context), one transaction:
+  (aybiza.core.tenancy: tenant_context / organization_context), one transaction:
   an error anywhere rolls everything back, never a partial write;
 - the queryset is narrowed to what the key may see (scoping.py);
 - writes are audited (security.audit_logs) in the same transaction, unless a
   business service does it;
 - `version` / If-Match optimistic locking on versioned rows (409 when stale);
-- the model's consistency rules (aybiza/db/consistency.py: related rows of
+- the model's consistency rules (aybiza/core/db/consistency.py: related rows of
   the same tenant, versions of the same parent...) before a serializer saves
   (`save_checked`): DRF's ModelSerializer never calls full_clean();
 - rate-limit headers (X-RateLimit-Limit / X-RateLimit-Remaining).
@@ -23,7 +23,7 @@ import re
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.response import Response
 
-from security_app.audit import audit_record, snapshot
+from aybiza.core.audit import audit_record, snapshot
 
 from .pagination import CursorPagination
 from .principal import Principal
@@ -56,25 +56,35 @@ class ScopedViewSetMixin:
     audit_fields: tuple[str, ...] = ()  # what the audit row snapshots (default: the written fields)
     lookup_value_regex = "[^/]+"
 
-    # --- request life cycle ------------------------------------------------------------
-    def dispatch(self, request, *args, **kwargs):
-        """DRF's dispatch, with the handler inside the key's RLS context and transaction."""
-        self.args, self.kwargs = args, kwargs
-        request = self.initialize_request(request, *args, **kwargs)
-        self.request = request
-        self.headers = self.default_response_headers
-        try:
-            self.initial(request, *args, **kwargs)  # authentication, scope, rate limit: as the owner role
-            handler = getattr(self, request.method.lower(), None) if request.method.lower() in self.http_method_names else None
-            handler = handler or self.http_method_not_allowed
-            with request.auth.rls_context():
-                response = handler(request, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - every error becomes the API's JSON error
-            response = self.handle_exception(exc)
-        self.response = self.finalize_response(request, response, *args, **kwargs)
-        return self.response
+    # --- request life cycle: DRF's own hooks ---------------------------------------------
+    # initial() runs authentication, the scope check and the rate limit (as the
+    # connection's own role), then enters the key's RLS context: one transaction
+    # around the handler. handle_exception() leaves it rolled back; otherwise
+    # finalize_response() commits it, and an error raised by the COMMIT itself
+    # (a deferred constraint) still becomes the API's JSON error.
+    _rls = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        context = request.auth.rls_context()
+        context.__enter__()
+        self._rls = context
+
+    def _leave_rls(self, exc: BaseException | None) -> None:
+        context, self._rls = self._rls, None
+        if context is not None:
+            context.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+    def handle_exception(self, exc):
+        self._leave_rls(exc)  # roll back whatever the handler wrote
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if self._rls is not None:
+            try:
+                self._leave_rls(None)  # COMMIT
+            except Exception as exc:  # noqa: BLE001 - e.g. a deferred foreign key refused at COMMIT
+                response = self.handle_exception(exc)
         response = super().finalize_response(request, response, *args, **kwargs)
         verdict = getattr(getattr(request, "_request", request), "aybiza_rate", None)
         if verdict is not None and verdict.limit is not None:
@@ -108,14 +118,12 @@ class ScopedViewSetMixin:
 
     def tenant_object(self, validated_data):
         """The Tenant a new row belongs to (services take the object)."""
-        from accounts.models import Tenant
-
         tenant = validated_data.pop("tenant", None)
         if tenant is not None:
             return tenant
         if self.principal.tenant_id is None:
             raise exceptions.ValidationError({"tenant": ["An organization key must say which tenant."]})
-        return Tenant.objects.get(pk=self.principal.tenant_id)
+        return self.principal.api_key.tenant
 
     # --- audit -------------------------------------------------------------------------
     def service_kwargs(self) -> dict:
@@ -226,7 +234,3 @@ class TimeSeriesMixin:
     """Cursor pagination for time-ordered, large resources (newest first)."""
 
     pagination_class = CursorPagination
-
-
-def created(data) -> Response:
-    return Response(data, status=201)

@@ -2,13 +2,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from agents.models import Agent, AgentVersion
-from aybiza.api.network import parse_network
-from aybiza.api.scopes import ACTIONS, WILDCARD, all_scopes, grants
+from aybiza.core.network import parse_network
+from aybiza.api.routers import all_scopes
+from aybiza.api.scopes import ACTIONS, WILDCARD, grants
 from aybiza.api.serializers import (
     ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin, principal_from,
 )
 
-from .. import api_keys
+from ..services import api_keys
 from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 

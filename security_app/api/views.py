@@ -9,13 +9,13 @@ from rest_framework import viewsets
 
 from aybiza.api.viewsets import CreateReadViewSet, ReadOnlyViewSet, ScopedViewSetMixin, TimeSeriesMixin
 
-from .. import api_keys, services
+from .. import services
+from ..services import api_keys, reports
 from ..filtersets import (
     ApiKeyFilterSet, AuditLogFilterSet, ComplianceReportFilterSet, PromptInjectionAttemptFilterSet,
     SecurityEventFilterSet, VoiceSecurityEventFilterSet,
 )
 from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
-from . import reports
 from .serializers import (
     ApiKeySerializer, AuditLogSerializer, ComplianceReportSerializer, PromptInjectionAttemptSerializer,
     RevokeSerializer, SecurityEventSerializer, VoiceSecurityEventSerializer,
@@ -53,8 +53,7 @@ class ApiKeyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         key = self.get_object()
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        key = services.api_key_revoke(api_key=key, actor=self.principal.actor,
-                                      reason=data.validated_data["reason"], request=self.audit_request())
+        key = services.api_key_revoke(key=key, reason=data.validated_data["reason"], **self.service_kwargs())
         return Response(self.get_serializer(key).data)
 
 

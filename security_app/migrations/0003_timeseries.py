@@ -12,7 +12,7 @@ Non-atomic: the first refresh of a continuous aggregate cannot run inside a tran
 
 from django.db import migrations, models
 
-from aybiza.timeseries import migration as ts
+from aybiza.core.migration_sql import timeseries_v1 as ts
 
 SECURITY_EVENTS_DAILY_TABLE = """
 CREATE TABLE security.security_events_daily (

@@ -6,9 +6,9 @@ aggregate source, decisions.md): the API scopes them by tenant.
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("security")
+GRANTS, REVOKES = rls.grants_sql("security")
 
 
 class Migration(migrations.Migration):

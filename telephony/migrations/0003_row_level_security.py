@@ -2,10 +2,10 @@
 
 from django.db import migrations
 
-from aybiza import tenancy
+from aybiza.core.migration_sql import rls_v1 as rls
 
-GRANTS, REVOKES = tenancy.grants_sql("phone_manager")
-PHONE_NUMBERS, PHONE_NUMBERS_REVERSE = tenancy.rls_sql("phone_manager.phone_numbers")
+GRANTS, REVOKES = rls.grants_sql("phone_manager")
+PHONE_NUMBERS, PHONE_NUMBERS_REVERSE = rls.rls_sql("phone_manager.phone_numbers")
 
 
 class Migration(migrations.Migration):

@@ -3,15 +3,22 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.limits import ensure_can_add
+from accounts.services.limits import ensure_can_add
 from accounts.models import Tenant
-from security_app.audit import audit_record, snapshot
+from aybiza.core.audit import audit_record, snapshot
 from telephony.availability import numbers_in_use
 
 from ..models import PhoneNumber
 from .numbers import parse_number
 
 AUDIT_FIELDS = ["number", "tenant", "acquisition_method", "provider", "status"]
+
+
+
+def phone_number_capacity_check(*, tenant: Tenant) -> Tenant:
+    """The tenant, locked, when it may gain a number; LimitExceeded at max_phone_numbers or when suspended."""
+    return ensure_can_add(tenant=tenant, what="phone numbers", limit_field="max_phone_numbers",
+                          existing=PhoneNumber.objects.filter(tenant=tenant).exclude(status__in=["inactive", "failed"]))
 
 
 @transaction.atomic
@@ -32,7 +39,7 @@ def phone_number_create(
 ) -> PhoneNumber:
     """A new number for `tenant`; LimitExceeded (max_phone_numbers, suspension) or ValidationError."""
     parts = parse_number(number, field=error_field)
-    tenant = ensure_can_add(tenant=tenant, resource="phone_number")
+    tenant = phone_number_capacity_check(tenant=tenant)
     if numbers_in_use([parts["number"]]):
         raise ValidationError({error_field: f"The number {parts['number']} already exists."})
     agent = fields.get("agent")

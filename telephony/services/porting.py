@@ -14,8 +14,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from aybiza.state import StateMachine, lock
-from aybiza.transitions import apply_transition, require_reason
+from aybiza.core.state import StateMachine, lock
+from aybiza.core.transitions import apply_transition, require_reason
 
 from ..choices import PortingRequestStatus as S
 from ..models import PhoneNumber, PortingRequest

@@ -18,15 +18,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.limits import ensure_can_add
-from aybiza.state import StateMachine, lock
-from aybiza.transitions import apply_transition
+from aybiza.core.state import StateMachine, lock
+from aybiza.core.transitions import apply_transition
 from telephony.availability import numbers_in_use
 
 from ..choices import ReservationStatus as S
 from ..models import PhoneNumber, PhoneNumberReservation
 from .numbers import parse_number, region_for_country
-from .phone_numbers import phone_number_create
+from .phone_numbers import phone_number_capacity_check, phone_number_create
 
 RESERVATION = StateMachine("phone number reservation", "status", {
     "offer": ([S.PENDING, S.PROCESSING], S.AVAILABLE),
@@ -158,7 +157,7 @@ def reservation_reserve(
         raise ValidationError({"selected_number": f"{e164} is not one of the offered numbers."})
     if taken_numbers([e164], exclude=reservation, now=now):
         raise ValidationError({"selected_number": f"{e164} has just been taken; pick another."})
-    ensure_can_add(tenant=reservation.tenant, resource="phone_number")
+    phone_number_capacity_check(tenant=reservation.tenant)
     return apply_transition(
         machine=RESERVATION, instance=reservation, verb="reserve", action="phone_number_reservation.reserve",
         changes={"selected_number": e164, "reservation_expires_at": now + hold_duration(hold_minutes)},

@@ -18,9 +18,9 @@ def ops_superuser(db):
 def ops_operator(db):
     """Platform staff with back-office access but no custom permission."""
     from accounts.models import Role
-    from accounts.services import platform_organization_get_or_create
+    from accounts.models import Organization
 
-    organization = platform_organization_get_or_create()
+    organization = Organization.objects.platform()
     role = Role.objects.create(
         organization=organization, name="Viewer", scope="organization",
         permissions={"backoffice": {"staff": True, "superuser": False, "permissions": [

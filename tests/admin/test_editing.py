@@ -115,7 +115,7 @@ def test_api_key_is_shown_once_and_only_its_hash_is_stored(admin_client):
     key = text.split("copy it): ")[1].split("<")[0].strip()
     row = org.api_keys.get()
     assert key not in admin_client.get(change_url(row)).content.decode()
-    from security_app.api_keys import hash_key
+    from security_app.services.api_keys import hash_key
 
     assert row.key_hash == hash_key(key)
 

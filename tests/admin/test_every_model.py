@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from aybiza.admin.base import TimeSeriesAdmin
-from aybiza.db.fields import encrypted_fields
+from aybiza.core.db.fields import encrypted_fields
 from tests import factories
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)

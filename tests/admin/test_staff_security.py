@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from accounts.mfa import mfa_enable
+from accounts.services.mfa import mfa_enable
 from security_app.models import SecurityEvent
 from tests import factories as f
 
@@ -144,7 +144,7 @@ def test_unlock_action(admin_client):
 
 def test_a_totp_code_is_accepted_once(ops_superuser):
     """No replay: within its 30-second window a used code (or an older one) is refused."""
-    from accounts.mfa import mfa_verify
+    from accounts.services.mfa import mfa_verify
 
     secret = pyotp.random_base32()
     mfa_enable(ops_superuser, secret=secret, code=pyotp.TOTP(secret).now())

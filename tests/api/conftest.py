@@ -6,10 +6,14 @@ org1 has tenants A and A2; org2 has tenant B. B (and org2's key) always tries A'
 from dataclasses import dataclass, field
 
 import pytest
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.test import APIClient
 
 from aybiza.api import accesslog
-from security_app.api_keys import api_key_create
+from aybiza.api.principal import Principal
+from aybiza.api.viewsets import ScopedViewSetMixin
+from security_app.models import AuditLog
+from security_app.services.api_keys import api_key_create
 from tests import factories as f
 
 ALL = {"*": ["read", "write"]}
@@ -22,6 +26,36 @@ def _api_settings(settings):
     accesslog.clear()
     yield
     accesslog.clear()
+
+
+# Plain writes change one row; these actions change several (each audited).
+COMPOUND = {("phone-number-reservation", "complete"), ("porting-request", "complete"), ("agent-version", "publish"),
+            ("agent-version", "rollback"), ("workflow-version", "publish"), ("workflow-version", "rollback"),
+            ("tool-version", "publish"), ("tool-version", "rollback")}
+
+
+@pytest.fixture(autouse=True)
+def _every_api_write_is_audited(monkeypatch):
+    """In every API test: a successful write leaves audit rows (one for a plain write) naming the key and its user.
+
+    The one audited write path (docs/architecture.md), checked for whatever write any test makes.
+    """
+    finalize = ScopedViewSetMixin.finalize_response
+
+    def checked(self, request, response, *args, **kwargs):
+        response = finalize(self, request, response, *args, **kwargs)
+        principal = request.auth
+        if request.method in SAFE_METHODS or not 200 <= response.status_code < 300 or not isinstance(principal, Principal):
+            return response
+        rows = list(AuditLog.objects.filter(request_id=request._request.request_id).values_list("user_id", "api_key_id"))
+        where = f"{request.method} {request.path} ({self.basename}.{self.action})"
+        assert rows, f"{where} changed data without an audit row"
+        if (self.basename, self.action) not in COMPOUND:
+            assert len(rows) == 1, f"{where} wrote {len(rows)} audit rows"
+        assert set(rows) == {(principal.actor.pk, principal.api_key.pk)}, f"{where}: audit rows name {rows}"
+        return response
+
+    monkeypatch.setattr(ScopedViewSetMixin, "finalize_response", checked)
 
 
 def make_key(tenant=None, organization=None, user=None, *, permissions=None, **kwargs):

@@ -32,7 +32,7 @@ def _usage(tenant):
 
 
 def _key(tenant):
-    from security_app.api_keys import api_key_create
+    from security_app.services.api_keys import api_key_create
 
     user = f.UserFactory(tenant=tenant)
     row, _ = api_key_create(organization=tenant.organization, tenant=tenant, actor=user, name="victim",

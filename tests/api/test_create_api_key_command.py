@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from security_app.api_keys import hash_key
+from security_app.services.api_keys import hash_key
 from security_app.models import ApiKey
 from tests import factories as f
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from agents.models import Agent
-from security_app import api_keys
+from security_app.services import api_keys
 from security_app.models import AuditLog
 from tests import factories as f
 
@@ -117,7 +117,7 @@ def test_tenant_limit_is_409_and_writes_nothing(api):
 
 def test_requests_run_inside_the_tenant_rls_context(api, monkeypatch):
     from agents.api.views import AgentViewSet
-    from aybiza.tenancy import current_context
+    from aybiza.core.tenancy import current_context
 
     seen = []
 

@@ -1,4 +1,4 @@
-"""The API checks the models' consistency rules (aybiza/db/consistency.py) before a serializer saves.
+"""The API checks the models' consistency rules (aybiza/core/db/consistency.py) before a serializer saves.
 
 An organization key may see every tenant of its organization, so scoping
 alone lets it combine rows of two tenants; the rules refuse that with 400.

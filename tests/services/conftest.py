@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 from security_app.models import AuditLog
 from tests import factories as f
 

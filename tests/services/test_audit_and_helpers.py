@@ -1,4 +1,4 @@
-"""The audit trail, the state-machine helper and require_permission."""
+"""The audit trail, the state-machine helper and role permissions."""
 
 import datetime
 import uuid
@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
 from accounts.models import Role
-from aybiza.errors import TransitionRefused
-from aybiza.permissions import require_permission
-from aybiza.state import StateMachine
-from security_app.audit import audit_record, snapshot
+from accounts.services import staff
+from security_app.models import AuditLog
+from aybiza.core.errors import TransitionRefused
+from aybiza.core.state import StateMachine
+from aybiza.core.audit import audit_record, snapshot
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -89,16 +89,43 @@ def test_custom_permissions_exist():
         assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), name
 
 
-def test_require_permission(ops):
-    with pytest.raises(PermissionDenied):
-        require_permission(ops, "telephony.approve_portingrequest")
-    with pytest.raises(PermissionDenied):
-        require_permission(None, "telephony.approve_portingrequest")
+def test_role_grants_back_office_permissions(ops):
+    """What every caller of a service checks: the permission comes from the user's role."""
+    assert not ops.has_perm("telephony.approve_portingrequest")
     role = ops.role
     role.permissions = {"backoffice": {"staff": True, "superuser": False,
                                        "permissions": ["telephony.approve_portingrequest"]}}
     Role.objects.filter(pk=role.pk).update(permissions=role.permissions)
     ops = type(ops).objects.get(pk=ops.pk)
-    require_permission(ops, "telephony.approve_portingrequest")
-    with pytest.raises(PermissionDenied):
-        require_permission(ops, "security_app.revoke_apikey")
+    assert ops.has_perm("telephony.approve_portingrequest")
+    assert not ops.has_perm("security_app.revoke_apikey")
+
+
+def test_snapshot_masks_secrets_and_summarises_long_text(tenant):
+    trunk = f.SipTrunkFactory(tenant=tenant, credentials={"username": "u", "password": "hunter2"})
+    data = snapshot(trunk, ["credentials", "name"])
+    assert data == {"credentials": "***", "name": trunk.name}
+    transcript = f.CallTranscriptFactory(call=f.CallFactory(phone_number=f.PhoneNumberFactory(tenant=tenant)),
+                                         full_text="my card is 4111 1111 1111 1111 " * 20)
+    summary = snapshot(transcript, ["full_text"])["full_text"]
+    assert summary == {"summary": f"text of {len(transcript.full_text)} characters"}
+    assert "4111" not in str(snapshot(transcript, ["full_text", "turns"]))
+
+
+def test_audit_rows_of_rows_that_hang_off_a_parent_carry_its_tenant(tenant, ops):
+    """A transcript reaches its tenant through its call (CallTranscript.owner): its audit row says so."""
+    call = f.CallFactory(phone_number=f.PhoneNumberFactory(tenant=tenant))
+    transcript = f.CallTranscriptFactory(call=call)
+    row = audit_record(action="calltranscript.create", instance=transcript, actor=ops)
+    assert (row.organization_id, row.tenant_id) == (tenant.organization_id, tenant.pk)
+
+
+@pytest.mark.parametrize("action", ["unlock", "mfa_reset", "password_set"])
+def test_staff_security_actions_are_audited(tenant, ops, action):
+    user = f.UserFactory(tenant=tenant, login_attempts=4, mfa_enabled=True, mfa_secret="JBSWY3DPEHPK3PXP")
+    service = getattr(staff, f"user_{action}")
+    extra = {"password": "a new long passphrase 42", "must_change_password": True} if action == "password_set" else {}
+    service(user=user, actor=ops, **extra)
+    rows = list(AuditLog.objects.filter(action=f"user.{action}", resource_id=user.pk))
+    assert [(r.user_id, r.tenant_id) for r in rows] == [(ops.pk, tenant.pk)]
+    assert "JBSWY3DPEHPK3PXP" not in str(rows[0].details) and "passphrase" not in str(rows[0].details)

@@ -3,11 +3,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.limits import ensure_can_add
 from accounts.models import Organization, Tenant
 from agents.models import Agent
 from agents.services import agent_create
-from aybiza.errors import LimitExceeded
+from aybiza.core.errors import LimitExceeded
 from telephony.models import PhoneNumber
 from telephony.services import phone_number_create, sip_trunk_create
 from tests import factories as f
@@ -101,8 +100,3 @@ def test_sip_trunks_have_no_count_limit_but_a_call_ceiling(tenant, tenant_user):
         sip_trunk_create(tenant=tenant, actor=tenant_user, name="huge", provider_name="Bandwidth",
                          termination_uri="sip:t.example.net", max_concurrent_calls=11)
     assert list(caught.value.message_dict) == ["max_concurrent_calls"]
-
-
-def test_ensure_can_add_rejects_unknown_resources(tenant):
-    with pytest.raises(ValueError):
-        ensure_can_add(tenant=tenant, resource="spaceship")

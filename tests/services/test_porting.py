@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from aybiza.errors import LimitExceeded
+from aybiza.core.errors import LimitExceeded
 from telephony.models import PhoneNumber
 from telephony.services import (
     PORTING,

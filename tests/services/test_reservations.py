@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from aybiza.errors import LimitExceeded
+from aybiza.core.errors import LimitExceeded
 from telephony.models import PhoneNumber, PhoneNumberReservation
 from telephony.services import (
     RESERVATION,

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 from security_app.services import (
     api_key_revoke,
     prompt_injection_review,
@@ -56,10 +56,10 @@ def test_review_once_then_only_with_force(tenant, ops, factory, service, kwarg, 
 def test_revoke_api_key(tenant, ops, status):
     key = f.ApiKeyFactory(tenant=tenant, status=status)
     with refused(key, ValidationError):
-        api_key_revoke(api_key=key, actor=ops, reason="")
-    key = api_key_revoke(api_key=key, actor=ops, reason="Leaked in a public repo")
+        api_key_revoke(key=key, actor=ops, reason="")
+    key = api_key_revoke(key=key, actor=ops, reason="Leaked in a public repo")
     assert key.status == "revoked"
     assert_audited(key, "api_key.revoke", actor=ops, before={"status": status}, after={"status": "revoked"},
                    reason="Leaked in a public repo")
     with refused(key, match="Cannot revoke an API key that is revoked; allowed from: active, inactive, expired."):
-        api_key_revoke(api_key=key, actor=ops, reason="again")
+        api_key_revoke(key=key, actor=ops, reason="again")

@@ -7,7 +7,7 @@ from accounts.services.compliance import (
     organization_compliance_expire,
     organizations_due_for_expiry,
 )
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 
 
 class Command(BaseCommand):

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Organization, Tenant, User
-from aybiza.api.scopes import ACTIONS, WILDCARD, all_scopes
-from security_app.api_keys import api_key_create
+from aybiza.api.routers import all_scopes
+from aybiza.api.scopes import ACTIONS, WILDCARD
+from security_app.services.api_keys import api_key_create
 
 
 class Command(BaseCommand):

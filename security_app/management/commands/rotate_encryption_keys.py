@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
 from tqdm import tqdm
 
-from aybiza.db import encryption
-from aybiza.db.fields import EncryptedJSONField, encrypted_fields
+from aybiza.core.db import encryption
+from aybiza.core.db.fields import EncryptedJSONField, encrypted_fields
 
 MAX_REPORTED_FAILURES = 20
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from aybiza.errors import TransitionRefused
+from aybiza.core.errors import TransitionRefused
 from telephony.services.reservations import reservation_expire, reservations_due_for_expiry
 
 

@@ -1,0 +1,15 @@
+"""Business actions of the security app (see docs/services.md).
+
+- `api_keys.py`: API keys (generation, hashing, lookup, creation, revocation);
+- `reviews.py`: resolving security events, reviewing detections;
+- `reports.py`: compliance report generation.
+"""
+
+from .api_keys import API_KEY, api_key_create, api_key_revoke
+from .reports import compliance_report_generate
+from .reviews import SECURITY_EVENT, prompt_injection_review, security_event_resolve, voice_security_event_review
+
+__all__ = [
+    "API_KEY", "SECURITY_EVENT", "api_key_create", "api_key_revoke", "compliance_report_generate",
+    "prompt_injection_review", "security_event_resolve", "voice_security_event_review",
+]
