@@ -1,0 +1,120 @@
+"""Real SIP peers on loopback for the health tests: Kamailio (Debian's package), a silent UDP
+socket, and a closed port. `./dev test` installs kamailio as root; elsewhere the tests skip."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from telephony.health.probe import probe_many
+from telephony.health.sip_options import SipTarget
+
+MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+
+CONFIG = """#!KAMAILIO
+debug=1
+log_stderror=yes
+children=1
+tcp_children=1
+auto_aliases=no
+dns=no
+rev_dns=no
+mpath="{modules}"
+listen=udp:127.0.0.1:{ok}
+listen=tcp:127.0.0.1:{ok}
+listen=udp:127.0.0.1:{busy}
+loadmodule "sl.so"
+loadmodule "pv.so"
+
+request_route {{
+    if ($Rp == {busy}) {{
+        sl_send_reply("503", "Service Unavailable");
+        exit;
+    }}
+    if (method == "OPTIONS") {{
+        sl_send_reply("200", "OK");
+        exit;
+    }}
+    sl_send_reply("405", "Method Not Allowed");
+}}
+"""
+
+
+def kamailio_binary() -> str:
+    found = shutil.which("kamailio") or ("/usr/sbin/kamailio" if Path("/usr/sbin/kamailio").exists() else None)
+    if found is None:
+        pytest.skip("kamailio is not installed (./dev test installs Debian's package when run as root with apt)")
+    if not Path(MODULES, "sl.so").exists():
+        pytest.skip(f"kamailio's modules are not in {MODULES}")
+    return found
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no free port")
+
+
+class Kamailio:
+    """Kamailio answering OPTIONS with 200 on `ok` (UDP and TCP) and 503 on `busy` (UDP)."""
+
+    def __init__(self, binary: str, workdir: Path):
+        self.binary, self.workdir = binary, workdir
+        self.ok, self.busy = free_port(), free_port()
+        self.config = workdir / "kamailio.cfg"
+        self.config.write_text(CONFIG.format(modules=MODULES, ok=self.ok, busy=self.busy))
+        self.process: subprocess.Popen | None = None
+        self.log = workdir / "kamailio.log"
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "-f", str(self.config), "-DD", "-E", "-Y", str(self.workdir), "-w", str(self.workdir)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + 10
+        targets = [SipTarget("127.0.0.1", self.ok, "udp"), SipTarget("127.0.0.1", self.ok, "tcp")]
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kamailio exited: {self.log.read_text()[-2000:]}")
+            if all(r.status_code == 200 for r in probe_many(targets, concurrency=2, timeout=0.3)):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"kamailio did not answer within 10 s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # kamailio's main process stops its children
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+
+class SilentPeer:
+    """A bound UDP socket that reads nothing and answers nothing."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+
+    def close(self):
+        self.socket.close()
