@@ -168,8 +168,10 @@ def phone_number_trunk_id(number: PhoneNumber) -> uuid.UUID | None:
     if number.acquisition_method == AcquisitionMethod.SIP_TRUNK:
         candidates.append(number.provider_id)
     for value in candidates:
+        if not value:
+            continue
         try:
-            return uuid.UUID(str(value)) if value else None
+            return uuid.UUID(str(value))
         except ValueError:
             continue
     return None
