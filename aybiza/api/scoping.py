@@ -31,6 +31,8 @@ PATHS: dict[str, tuple[str, object]] = {
     "telephony.phonenumberreservation": ("tenant_id", "organization_id"),
     "telephony.portingrequest": ("tenant_id", "organization_id"),
     "telephony.siptrunk": ("tenant_id", "organization_id"),
+    "telephony.siptrunkhealthcheck": ("tenant_id", "organization_id"),
+    "telephony.phonenumberhealthperiod": ("tenant_id", "organization_id"),
     "analytics.call": ("tenant_id", "organization_id"),
     "analytics.calltranscript": ("call__tenant_id", "call__organization_id"),
     "analytics.callanalytics": ("tenant_id", "organization_id"),
