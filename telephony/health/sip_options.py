@@ -307,15 +307,17 @@ class _ProbeFailed(Exception):
 
 async def options_ping(target: SipTarget, *, timeout: float, ssl_context: ssl.SSLContext | None = None) -> ProbeResult:
     """Send one OPTIONS to `target` and wait for its final answer, `timeout` seconds at most in all."""
+    stage = ["resolving the host"]  # where a timeout struck, for the error text
     try:
         async with asyncio.timeout(timeout):
             address = await _resolve(target)
             if target.transport == "udp":
+                stage[0] = "waiting for the answer"
                 response, sent_at = await _udp(target, address)
             else:
-                response, sent_at = await _stream(target, address, ssl_context)
+                response, sent_at = await _stream(target, address, ssl_context, stage)
     except TimeoutError:
-        return ProbeResult(TIMEOUT, error=f"no answer within {timeout:g} s")
+        return ProbeResult(TIMEOUT, error=f"no answer within {timeout:g} s ({stage[0]})")
     except _ProbeFailed as failure:
         return ProbeResult(failure.outcome, error=failure.error[:500])
     except ssl.SSLError as exc:
@@ -396,16 +398,20 @@ async def _udp(target: SipTarget, address: tuple) -> tuple[SipResponse, float]:
         transport.close()
 
 
-async def _stream(target: SipTarget, address: tuple, ssl_context: ssl.SSLContext | None) -> tuple[SipResponse, float]:
+async def _stream(target: SipTarget, address: tuple, ssl_context: ssl.SSLContext | None,
+                  stage: list[str]) -> tuple[SipResponse, float]:
     family, sockaddr = address
     tls = None
+    stage[0] = "connecting"
     if target.transport == "tls":
         tls = ssl_context or ssl.create_default_context()
+        stage[0] = "connecting / TLS handshake"
     reader, writer = await asyncio.open_connection(
         sockaddr[0], sockaddr[1], family=family, ssl=tls, server_hostname=target.host if tls else None,
         limit=MAX_MESSAGE,
     )
     try:
+        stage[0] = "waiting for the answer"
         ids = RequestIds.new()
         local_host, local_port = writer.get_extra_info("sockname")[:2]
         writer.write(build_options(target, ids, local_host=local_host, local_port=local_port))

@@ -27,3 +27,12 @@ def silent_peer():
 @pytest.fixture
 def closed_port():
     return free_port()
+
+
+@pytest.fixture
+def tls_peer(tmp_path):
+    from .sip_peers import TlsPeer
+
+    peer = TlsPeer(tmp_path)
+    yield peer
+    peer.close()

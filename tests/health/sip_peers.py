@@ -118,3 +118,83 @@ class SilentPeer:
 
     def close(self):
         self.socket.close()
+
+
+class TlsPeer:
+    """A SIP-over-TLS answerer (Python's ssl, i.e. OpenSSL) with a fresh self-signed certificate for
+    127.0.0.1, answering OPTIONS with 200 through telephony.health.responder.answer."""
+
+    def __init__(self, workdir: Path):
+        import asyncio
+        import datetime as dt
+        import ipaddress
+        import ssl
+        import threading
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        from telephony.health.responder import answer
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aybiza test SIP peer")])
+        now = dt.datetime.now(dt.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                .not_valid_after(now + dt.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                               critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        self.cert_file = workdir / "peer.pem"
+        self.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file = workdir / "peer.key"
+        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert_file, key_file)
+
+        async def handle(reader, writer):
+            try:
+                request = await reader.readuntil(b"\r\n\r\n")
+                writer.write(answer(request) or b"")
+                await writer.drain()
+                await reader.read()  # until the client closes
+            except (OSError, asyncio.IncompleteReadError, ssl.SSLError):
+                pass
+            finally:
+                writer.close()
+
+        ready = threading.Event()
+
+        async def main():
+            self.server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+            self.port = self.server.sockets[0].getsockname()[1]
+            ready.set()
+            async with self.server:
+                await self.server.serve_forever()
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=lambda: self._run(main), daemon=True)
+        self.thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("TLS peer did not start")
+
+    def _run(self, main):
+        import asyncio
+
+        try:
+            self.loop.run_until_complete(main())
+        except asyncio.CancelledError:
+            pass
+
+    def close(self):
+        def stop():
+            self.server.close()
+            for task in __import__("asyncio").all_tasks(self.loop):
+                task.cancel()
+
+        self.loop.call_soon_threadsafe(stop)
+        self.thread.join(5)
