@@ -105,19 +105,20 @@ def sip_trunks_check_health(*, trunks: Iterable[SipTrunk] | None = None, concurr
     answers = iter(probed)
     results = [ProbeResult(INVALID_TARGET, error=invalid[i]) if target is None else next(answers)
                for i, target in enumerate(targets)]
-    run = _record_trunk_results(trunk_list, targets, results, thresholds=thresholds, now=now or timezone.now())
+    run = _record_trunk_results(trunk_list, targets, results, thresholds=thresholds, now=now)
     run.seconds = time.monotonic() - started
     return run
 
 
 @transaction.atomic
 def _record_trunk_results(trunks: list[SipTrunk], targets: list[SipTarget | None], results: list[ProbeResult], *,
-                          thresholds: Thresholds, now: datetime) -> HealthRun:
+                          thresholds: Thresholds, now: datetime | None) -> HealthRun:
     run = HealthRun()
     if not trunks:
         return run
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRUNK_LOCK])
+    now = now or timezone.now()  # taken under the lock: runs are recorded, and timed, one after the other
     ids = [trunk.id for trunk in trunks]
     current = dict(SipTrunk.objects.filter(id__in=ids).values_list("id", "health_status"))
     last = {row.sip_trunk_id: row for row in
@@ -182,7 +183,6 @@ def phone_numbers_check_health(*, numbers: Iterable[PhoneNumber] | None = None, 
     """Evaluate `numbers` (default: every active number) from their trunk and recent calls; record it."""
     thresholds = thresholds or Thresholds.from_settings()
     started = time.monotonic()
-    now = now or timezone.now()
     number_list = list(numbers if numbers is not None
                        else PhoneNumber.objects.filter(status__in=CHECKED_NUMBER_STATUSES))
     run = _record_number_health(number_list, thresholds=thresholds, now=now)
@@ -191,12 +191,13 @@ def phone_numbers_check_health(*, numbers: Iterable[PhoneNumber] | None = None, 
 
 
 @transaction.atomic
-def _record_number_health(numbers: list[PhoneNumber], *, thresholds: Thresholds, now: datetime) -> HealthRun:
+def _record_number_health(numbers: list[PhoneNumber], *, thresholds: Thresholds, now: datetime | None) -> HealthRun:
     run = HealthRun()
     if not numbers:
         return run
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NUMBER_LOCK])
+    now = now or timezone.now()  # under the lock, as for trunks
     ids = [number.id for number in numbers]
     current = dict(PhoneNumber.objects.filter(id__in=ids).values_list("id", "health_status"))
     trunk_ids = {number.id: phone_number_trunk_id(number) for number in numbers}
