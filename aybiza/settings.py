@@ -135,6 +135,11 @@ AYBIZA_HEALTH = {
     "NUMBER_NO_ANSWER_DEGRADED": env.float("AYBIZA_HEALTH_NUMBER_NO_ANSWER_DEGRADED", default=0.30),
     "NUMBER_NO_ANSWER_UNHEALTHY": env.float("AYBIZA_HEALTH_NUMBER_NO_ANSWER_UNHEALTHY", default=0.60),
     "HISTORY_DAYS": env.int("AYBIZA_HEALTH_HISTORY_DAYS", default=14),
+    # Trunk URIs are set by tenants: these addresses are never probed (loopback is allowed when DEBUG).
+    "BLOCKED_NETWORKS": env.list("AYBIZA_HEALTH_BLOCKED_NETWORKS", default=[
+        "169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8",
+        *([] if DEBUG else ["127.0.0.0/8", "::1/128"]),
+    ]),
 }
 
 LANGUAGE_CODE = "en-us"

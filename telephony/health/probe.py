@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from .sip_options import ProbeResult, SipTarget, options_ping
+from .sip_options import IPNetwork, ProbeResult, SipTarget, options_ping
 
 
 def tls_context(*, verify: bool = True, ca_file: str = "") -> ssl.SSLContext:
@@ -25,7 +25,8 @@ def tls_context(*, verify: bool = True, ca_file: str = "") -> ssl.SSLContext:
 
 
 async def probe_many_async(targets: Sequence[SipTarget], *, concurrency: int, timeout: float,
-                           ssl_context: ssl.SSLContext | None = None) -> list[ProbeResult]:
+                           ssl_context: ssl.SSLContext | None = None,
+                           blocked_networks: Sequence[IPNetwork] = ()) -> list[ProbeResult]:
     semaphore = asyncio.Semaphore(concurrency)
     # Host names resolve in threads; asyncio's default pool (a few threads) would let slow DNS answers
     # queue up and eat other probes' timeouts.
@@ -33,20 +34,22 @@ async def probe_many_async(targets: Sequence[SipTarget], *, concurrency: int, ti
 
     async def one(target: SipTarget) -> ProbeResult:
         async with semaphore:
-            return await options_ping(target, timeout=timeout, ssl_context=ssl_context)
+            return await options_ping(target, timeout=timeout, ssl_context=ssl_context,
+                                      blocked_networks=blocked_networks)
 
     return list(await asyncio.gather(*(one(target) for target in targets)))
 
 
 def probe_many(targets: Sequence[SipTarget], *, concurrency: int, timeout: float,
-               ssl_context: ssl.SSLContext | None = None) -> list[ProbeResult]:
+               ssl_context: ssl.SSLContext | None = None,
+               blocked_networks: Sequence[IPNetwork] = ()) -> list[ProbeResult]:
     """Results in the order of `targets`."""
     if not targets:
         return []
 
     def run() -> list[ProbeResult]:
         return asyncio.run(probe_many_async(targets, concurrency=concurrency, timeout=timeout,
-                                            ssl_context=ssl_context))
+                                            ssl_context=ssl_context, blocked_networks=blocked_networks))
 
     try:
         asyncio.get_running_loop()

@@ -13,6 +13,7 @@ Settings (django-environ, see aybiza/settings.py `AYBIZA_HEALTH`; docs/operation
     NUMBER_FAILED_DEGRADED / _UNHEALTHY      share of calls 'failed'              0.10 / 0.30
     NUMBER_NO_ANSWER_DEGRADED / _UNHEALTHY   share of calls 'no-answer'/'busy'    0.30 / 0.60
     HISTORY_DAYS             trunk probe history kept                             14
+    BLOCKED_NETWORKS         addresses never probed        link-local, multicast, 0/8; loopback unless DEBUG
 
 A probe *fails* when nothing usable came back (timeout, refused, unreachable, DNS, TLS, garbage) or
 when the peer answered 5xx, 6xx or 408. Any other answer (2xx, but also 3xx/4xx such as 404 or 405:
@@ -21,12 +22,13 @@ many carriers refuse OPTIONS yet are up) proves the peer alive.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, fields, replace
 
 from django.conf import settings
 
 from ..choices import HealthStatus
-from .sip_options import ProbeResult
+from .sip_options import IPNetwork, ProbeResult
 
 HEALTHY, DEGRADED, UNHEALTHY, UNKNOWN = (HealthStatus.HEALTHY.value, HealthStatus.DEGRADED.value,
                                          HealthStatus.UNHEALTHY.value, HealthStatus.UNKNOWN.value)
@@ -49,17 +51,27 @@ class Thresholds:
     number_no_answer_degraded: float = 0.30
     number_no_answer_unhealthy: float = 0.60
     history_days: int = 14
+    # Addresses never probed (a tenant sets its trunk's URI: no probing the platform's own network).
+    blocked_networks: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.timeout_seconds <= 0 or self.concurrency < 1 or self.failures_unhealthy < 1 \
                 or self.error_answers_unhealthy < 1 or self.number_min_calls < 1 or self.history_days < 1:
             raise ValueError(f"health thresholds out of range: {self}")
+        for network in self.blocked_networks:
+            ipaddress.ip_network(network, strict=False)  # ValueError names a bad entry
+
+    @property
+    def networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(ipaddress.ip_network(network, strict=False) for network in self.blocked_networks)
 
     @classmethod
     def from_settings(cls, **overrides) -> Thresholds:
         configured = getattr(settings, "AYBIZA_HEALTH", {}) or {}
         known = {f.name for f in fields(cls)}
         values = {name.lower(): value for name, value in configured.items() if name.lower() in known}
+        if "blocked_networks" in values:
+            values["blocked_networks"] = tuple(values["blocked_networks"])
         return cls(**values).but(**overrides)
 
     def but(self, **overrides) -> Thresholds:

@@ -101,7 +101,8 @@ def sip_trunks_check_health(*, trunks: Iterable[SipTrunk] | None = None, concurr
             invalid[index] = str(exc)
     probed = probe_many([t for t in targets if t is not None], concurrency=thresholds.concurrency,
                         timeout=thresholds.timeout_seconds,
-                        ssl_context=tls_context(verify=thresholds.tls_verify, ca_file=thresholds.tls_ca_file))
+                        ssl_context=tls_context(verify=thresholds.tls_verify, ca_file=thresholds.tls_ca_file),
+                        blocked_networks=thresholds.networks)
     answers = iter(probed)
     results = [ProbeResult(INVALID_TARGET, error=invalid[i]) if target is None else next(answers)
                for i, target in enumerate(targets)]

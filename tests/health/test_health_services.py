@@ -168,3 +168,35 @@ def test_prune_deletes_only_history_older_than_the_window(closed_port):
     assert SipTrunkHealthCheck.objects.filter(sip_trunk=t).count() == 1
     assert PhoneNumberHealthPeriod.objects.filter(phone_number=number).count() == 1
     assert health_history_prune(days=14) == {"sip_trunk_health_checks": 0, "phone_number_health_periods": 0}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_blocked_networks_are_never_contacted(host):
+    """A tenant's trunk URI must not make the platform probe its own network (names are checked after
+    resolution, on the address that would be used)."""
+    import socket
+
+    listener = socket.socket(socket.AF_INET6 if host == "[::1]" else socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("::1" if host == "[::1]" else "127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    try:
+        t = SipTrunkFactory(termination_uri=f"sip:{host}:{listener.getsockname()[1]};transport=tcp")
+        sip_trunks_check_health(trunks=[t], thresholds=FAST.but(blocked_networks=("127.0.0.0/8", "::1/128")))
+        check = SipTrunkHealthCheck.objects.get(sip_trunk=t)
+        assert check.outcome == "invalid_target" and "blocked network" in check.error
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody knocked
+    finally:
+        listener.close()
+
+
+def test_blocked_networks_come_from_settings_and_bad_entries_are_refused():
+    from django.test import override_settings
+
+    from telephony.health.thresholds import Thresholds
+
+    with override_settings(AYBIZA_HEALTH={"BLOCKED_NETWORKS": ["10.0.0.0/8"]}):
+        assert [str(n) for n in Thresholds.from_settings().networks] == ["10.0.0.0/8"]
+    with override_settings(AYBIZA_HEALTH={"BLOCKED_NETWORKS": ["not-a-network"]}), pytest.raises(ValueError):
+        Thresholds.from_settings()
