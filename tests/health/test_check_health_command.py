@@ -59,3 +59,22 @@ def test_bad_arguments_are_refused_and_nothing_is_checked(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert SipTrunkHealthCheck.objects.count() == 0
+
+
+def test_benchmark_runs_small_and_leaves_nothing_behind():
+    from telephony.models import SipTrunk
+
+    out = StringIO()
+    call_command("benchmark_health", trunks=20, silent=2, timeout=0.3, stdout=out)
+    text = out.getvalue()
+    assert "probes only:                20 trunks" in text and "20 answered 200" in text
+    assert "check_health, answering:    20 trunks" in text and "{'healthy': 20}" in text
+    assert "check_health, silent only:  2 trunks" in text and "{'degraded': 2}" in text
+    assert "check_health, mixed:        22 trunks" in text
+    assert not SipTrunk.objects.filter(provider_name="benchmark").exists()
+    assert not SipTrunkHealthCheck.objects.exists()
+
+
+def test_benchmark_refuses_bad_arguments():
+    with pytest.raises(CommandError):
+        call_command("benchmark_health", trunks=0, stdout=StringIO())
