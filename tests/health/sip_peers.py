@@ -3,6 +3,7 @@ socket, and a closed port. `./dev test` installs kamailio as root; elsewhere the
 
 from __future__ import annotations
 
+import glob
 import shutil
 import socket
 import subprocess
@@ -14,7 +15,10 @@ import pytest
 from telephony.health.probe import probe_many
 from telephony.health.sip_options import SipTarget
 
-MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+def modules_dir() -> str | None:
+    """Debian installs the modules under the architecture's multiarch directory."""
+    found = sorted(glob.glob("/usr/lib/*/kamailio/modules/sl.so")) + sorted(glob.glob("/usr/lib/kamailio/modules/sl.so"))
+    return str(Path(found[0]).parent) + "/" if found else None
 
 CONFIG = """#!KAMAILIO
 debug=1
@@ -49,8 +53,8 @@ def kamailio_binary() -> str:
     found = shutil.which("kamailio") or ("/usr/sbin/kamailio" if Path("/usr/sbin/kamailio").exists() else None)
     if found is None:
         pytest.skip("kamailio is not installed (./dev test installs Debian's package when run as root with apt)")
-    if not Path(MODULES, "sl.so").exists():
-        pytest.skip(f"kamailio's modules are not in {MODULES}")
+    if modules_dir() is None:
+        pytest.skip("kamailio is installed but its modules (sl.so) were not found under /usr/lib/*/kamailio/modules/")
     return found
 
 
@@ -76,7 +80,7 @@ class Kamailio:
         self.binary, self.workdir = binary, workdir
         self.ok, self.busy = free_port(), free_port()
         self.config = workdir / "kamailio.cfg"
-        self.config.write_text(CONFIG.format(modules=MODULES, ok=self.ok, busy=self.busy))
+        self.config.write_text(CONFIG.format(modules=modules_dir(), ok=self.ok, busy=self.busy))
         self.process: subprocess.Popen | None = None
         self.log = workdir / "kamailio.log"
 
