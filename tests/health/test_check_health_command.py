@@ -11,7 +11,7 @@ from tests.factories import PhoneNumberFactory, SipTrunkFactory
 
 pytestmark = pytest.mark.django_db
 
-FAST_SETTINGS = {"TIMEOUT_SECONDS": 0.3, "FAILURES_UNHEALTHY": 1}
+FAST_SETTINGS = {"TIMEOUT_SECONDS": 0.5, "FAILURES_UNHEALTHY": 1}
 
 
 def run(*args):
