@@ -123,6 +123,29 @@ PLATFORM_ORGANIZATION_SLUG = env("AYBIZA_PLATFORM_ORGANIZATION_SLUG", default="a
 AYBIZA_COMPLIANCE_VALIDITY_DAYS = env.int("AYBIZA_COMPLIANCE_VALIDITY_DAYS", default=365)
 AYBIZA_RESERVATION_HOLD_MINUTES = env.int("AYBIZA_RESERVATION_HOLD_MINUTES", default=15)
 
+# SIP trunk and phone-number health (telephony/health/thresholds.py; docs/operations.md "Health checks").
+AYBIZA_HEALTH = {
+    "TIMEOUT_SECONDS": env.float("AYBIZA_HEALTH_TIMEOUT_SECONDS", default=2.0),
+    "CONCURRENCY": env.int("AYBIZA_HEALTH_CONCURRENCY", default=200),
+    "RTT_DEGRADED_MS": env.float("AYBIZA_HEALTH_RTT_DEGRADED_MS", default=500.0),
+    "FAILURES_UNHEALTHY": env.int("AYBIZA_HEALTH_FAILURES_UNHEALTHY", default=3),
+    "ERROR_ANSWERS_UNHEALTHY": env.int("AYBIZA_HEALTH_ERROR_ANSWERS_UNHEALTHY", default=1),
+    "TLS_VERIFY": env.bool("AYBIZA_HEALTH_TLS_VERIFY", default=True),
+    "TLS_CA_FILE": env("AYBIZA_HEALTH_TLS_CA_FILE", default=""),
+    "NUMBER_WINDOW_MINUTES": env.int("AYBIZA_HEALTH_NUMBER_WINDOW_MINUTES", default=60),
+    "NUMBER_MIN_CALLS": env.int("AYBIZA_HEALTH_NUMBER_MIN_CALLS", default=10),
+    "NUMBER_FAILED_DEGRADED": env.float("AYBIZA_HEALTH_NUMBER_FAILED_DEGRADED", default=0.10),
+    "NUMBER_FAILED_UNHEALTHY": env.float("AYBIZA_HEALTH_NUMBER_FAILED_UNHEALTHY", default=0.30),
+    "NUMBER_NO_ANSWER_DEGRADED": env.float("AYBIZA_HEALTH_NUMBER_NO_ANSWER_DEGRADED", default=0.30),
+    "NUMBER_NO_ANSWER_UNHEALTHY": env.float("AYBIZA_HEALTH_NUMBER_NO_ANSWER_UNHEALTHY", default=0.60),
+    "HISTORY_DAYS": env.int("AYBIZA_HEALTH_HISTORY_DAYS", default=14),
+    # Trunk URIs are set by tenants: these addresses are never probed (loopback is allowed when DEBUG).
+    "BLOCKED_NETWORKS": env.list("AYBIZA_HEALTH_BLOCKED_NETWORKS", default=[
+        "169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8",
+        *([] if DEBUG else ["127.0.0.0/8", "::1/128"]),
+    ]),
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

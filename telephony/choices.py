@@ -65,3 +65,16 @@ class SipTrunkStatus(models.TextChoices):
     TESTING = "testing"
     FAILED = "failed"
 
+
+
+class ProbeOutcome(models.TextChoices):
+    """How a SIP OPTIONS probe ended (telephony/health/sip_options.py)."""
+
+    ANSWERED = "answered"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    DNS_ERROR = "dns_error"
+    TLS_ERROR = "tls_error"
+    PROTOCOL_ERROR = "protocol_error"
+    INVALID_TARGET = "invalid_target"

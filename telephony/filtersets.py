@@ -2,13 +2,15 @@
 
 import django_filters
 
-from aybiza.api.filters import SearchFilterSet
+from aybiza.api.filters import SearchFilterSet, TimeRangeFilterSet
 
 from .choices import (
-    AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ReservationAcquisitionMethod,
-    ReservationStatus, SipTrunkStatus,
+    AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ProbeOutcome,
+    ReservationAcquisitionMethod, ReservationStatus, SipTrunkStatus,
 )
-from .models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from .models import (
+    PhoneNumber, PhoneNumberHealthPeriod, PhoneNumberReservation, PortingRequest, SipTrunk, SipTrunkHealthCheck,
+)
 
 
 class PhoneNumberFilterSet(SearchFilterSet):
@@ -58,3 +60,28 @@ class SipTrunkFilterSet(SearchFilterSet):
     class Meta:
         model = SipTrunk
         fields = ["q", "status", "health_status", "tenant_id"]
+
+
+class SipTrunkHealthCheckFilterSet(TimeRangeFilterSet):
+    time_field = "checked_at"
+    search_fields = ("reason",)
+    sip_trunk_id = django_filters.UUIDFilter()
+    tenant_id = django_filters.UUIDFilter()
+    health_status = django_filters.MultipleChoiceFilter(choices=HealthStatus.choices)
+    outcome = django_filters.MultipleChoiceFilter(choices=ProbeOutcome.choices)
+
+    class Meta:
+        model = SipTrunkHealthCheck
+        fields = ["q", "since", "until", "sip_trunk_id", "tenant_id", "health_status", "outcome"]
+
+
+class PhoneNumberHealthPeriodFilterSet(TimeRangeFilterSet):
+    time_field = "last_checked_at"
+    search_fields = ("reason",)
+    phone_number_id = django_filters.UUIDFilter()
+    tenant_id = django_filters.UUIDFilter()
+    health_status = django_filters.MultipleChoiceFilter(choices=HealthStatus.choices)
+
+    class Meta:
+        model = PhoneNumberHealthPeriod
+        fields = ["q", "since", "until", "phone_number_id", "tenant_id", "health_status"]

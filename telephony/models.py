@@ -13,7 +13,7 @@ from aybiza.core.db.fields import EncryptedJSONField, EncryptedTextField
 from aybiza.core.db.locking import VersionedModel
 from aybiza.core.ownership import Owner
 
-from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
+from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ProbeOutcome, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
 
 
 class PhoneNumber(ConsistencyMixin, VersionedModel):
@@ -193,3 +193,86 @@ class SipTrunk(ConsistencyMixin, models.Model):
                 f"(max_concurrent_calls); {self.max_concurrent_calls} asked."
             )
         return errors
+
+
+# --- health history (ours, not in the spec: docs/decisions.md, docs/operations.md "Health checks") ---------
+
+class SipTrunkHealthCheck(models.Model):
+    """One SIP OPTIONS probe of a trunk and the health it led to. Kept AYBIZA_HEALTH_HISTORY_DAYS."""
+
+    id = models.BigAutoField(primary_key=True)
+    sip_trunk = fk('telephony.SipTrunk', on_delete=models.CASCADE, related_name='health_checks')
+    organization = fk('accounts.Organization', on_delete=models.CASCADE)
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE)
+    checked_at = models.DateTimeField()
+    target = models.CharField(max_length=300, help_text="transport:host:port probed")
+    outcome = choice(ProbeOutcome, max_length=20, null=False)
+    status_code = models.IntegerField(null=True, blank=True, help_text="SIP response code, if one came")
+    reason_phrase = models.CharField(max_length=255, blank=True, default="")
+    rtt_ms = models.FloatField(null=True, blank=True, verbose_name="RTT (ms)")
+    error = models.CharField(max_length=500, blank=True, default="")
+    consecutive_failures = models.IntegerField(default=0)
+    consecutive_error_answers = models.IntegerField(default=0, help_text="5xx/6xx/408 answers in a row")
+    health_status = choice(HealthStatus, max_length=20, null=False)
+    previous_health_status = choice(HealthStatus, max_length=20, null=False)
+    reason = models.CharField(max_length=500, help_text="Why this status")
+
+    owner = Owner()
+
+    class Meta:
+        db_table = table('phone_manager', 'sip_trunk_health_checks')
+        verbose_name = 'SIP trunk health check'
+        constraints = [
+            choices_check('sip_trunk_health_checks', 'outcome', ProbeOutcome),
+            choices_check('sip_trunk_health_checks', 'health_status', HealthStatus),
+            choices_check('sip_trunk_health_checks', 'previous_health_status', HealthStatus),
+        ]
+        indexes = [
+            models.Index(fields=['sip_trunk', '-checked_at'], name='idx_trunk_health_trunk_time'),
+            models.Index(fields=['tenant', '-checked_at'], name='idx_trunk_health_tenant_time'),
+            models.Index(fields=['-checked_at', '-id'], name='idx_trunk_health_time'),
+        ]
+
+    def __str__(self):
+        return f"{self.health_status} at {self.checked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PhoneNumberHealthPeriod(models.Model):
+    """A stretch of time during which a phone number kept one health status.
+
+    A new row starts when the status changes; while it holds, the row's reason, call counts and
+    last_checked_at follow the latest evaluation, so the newest row always says why the number is
+    in its current state, and the table stays small (one row per change, not per run).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    phone_number = fk('telephony.PhoneNumber', on_delete=models.CASCADE, related_name='health_periods')
+    organization = fk('accounts.Organization', on_delete=models.CASCADE)
+    tenant = fk('accounts.Tenant', on_delete=models.CASCADE)
+    sip_trunk = fk('telephony.SipTrunk', on_delete=models.SET_NULL, null=True)
+    since = models.DateTimeField(help_text="First evaluation with this status")
+    last_checked_at = models.DateTimeField(help_text="Latest evaluation with this status")
+    health_status = choice(HealthStatus, max_length=20, null=False)
+    previous_health_status = choice(HealthStatus, max_length=20, null=False)
+    reason = models.CharField(max_length=500, help_text="Why, as of the latest evaluation")
+    calls_total = models.IntegerField(default=0)
+    calls_failed = models.IntegerField(default=0)
+    calls_no_answer = models.IntegerField(default=0, help_text="'no-answer' and 'busy'")
+
+    owner = Owner()
+
+    class Meta:
+        db_table = table('phone_manager', 'phone_number_health_periods')
+        verbose_name = 'phone number health period'
+        constraints = [
+            choices_check('phone_number_health_periods', 'health_status', HealthStatus),
+            choices_check('phone_number_health_periods', 'previous_health_status', HealthStatus),
+        ]
+        indexes = [
+            models.Index(fields=['phone_number', '-since'], name='idx_number_health_number_time'),
+            models.Index(fields=['tenant', '-since'], name='idx_number_health_tenant_time'),
+            models.Index(fields=['-last_checked_at', '-id'], name='idx_number_health_time'),
+        ]
+
+    def __str__(self):
+        return f"{self.health_status} since {self.since:%Y-%m-%d %H:%M:%S}"

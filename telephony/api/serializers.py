@@ -4,7 +4,9 @@ from agents.models import Agent
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin
 
 from ..choices import AcquisitionMethod
-from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from ..models import (
+    PhoneNumber, PhoneNumberHealthPeriod, PhoneNumberReservation, PortingRequest, SipTrunk, SipTrunkHealthCheck,
+)
 
 
 class PhoneNumberSerializer(VersionedSerializerMixin, TenantOwnedSerializer):
@@ -85,3 +87,21 @@ class SipTrunkSerializer(TenantOwnedSerializer):
                   "created_by", "updated_by", "created_at", "updated_at")
         read_only_fields = ("organization", "status", "health_status", "last_health_check", "created_by",
                             "updated_by")
+
+
+class SipTrunkHealthCheckSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SipTrunkHealthCheck
+        fields = ("id", "sip_trunk_id", "organization_id", "tenant_id", "checked_at", "target", "outcome",
+                  "status_code", "reason_phrase", "rtt_ms", "error", "consecutive_failures",
+                  "consecutive_error_answers", "previous_health_status", "health_status", "reason")
+        read_only_fields = fields
+
+
+class PhoneNumberHealthPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PhoneNumberHealthPeriod
+        fields = ("id", "phone_number_id", "organization_id", "tenant_id", "sip_trunk_id", "since", "last_checked_at",
+                  "previous_health_status", "health_status", "reason", "calls_total", "calls_failed",
+                  "calls_no_answer")
+        read_only_fields = fields

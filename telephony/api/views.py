@@ -3,17 +3,22 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aybiza.api.serializers import ActionReasonSerializer
-from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, ModelViewSet
+from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, ModelViewSet, ReadOnlyViewSet, TimeSeriesMixin
 
 from .. import services
 from ..filtersets import (
     PhoneNumberFilterSet,
+    PhoneNumberHealthPeriodFilterSet,
     PhoneNumberReservationFilterSet,
     PortingRequestFilterSet,
     SipTrunkFilterSet,
+    SipTrunkHealthCheckFilterSet,
 )
-from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from ..models import (
+    PhoneNumber, PhoneNumberHealthPeriod, PhoneNumberReservation, PortingRequest, SipTrunk, SipTrunkHealthCheck,
+)
 from .serializers import (
+    PhoneNumberHealthPeriodSerializer,
     PhoneNumberReservationSerializer,
     PhoneNumberSerializer,
     PortingRequestSerializer,
@@ -21,6 +26,7 @@ from .serializers import (
     ReservationCompleteSerializer,
     ReservationReserveSerializer,
     ReservationSearchSerializer,
+    SipTrunkHealthCheckSerializer,
     SipTrunkSerializer,
 )
 
@@ -128,3 +134,25 @@ class SipTrunkViewSet(ModelViewSet):
         data = dict(serializer.validated_data)
         tenant = self.tenant_object(data)
         serializer.instance = services.sip_trunk_create(tenant=tenant, **self.service_kwargs(), **data)
+
+
+class SipTrunkHealthCheckViewSet(TimeSeriesMixin, ReadOnlyViewSet):
+    """History of the SIP OPTIONS probes of the tenant's trunks (newest first). Filter by sip_trunk_id."""
+
+    scope = "sip-trunks"
+    queryset = SipTrunkHealthCheck.objects.all()
+    serializer_class = SipTrunkHealthCheckSerializer
+    filterset_class = SipTrunkHealthCheckFilterSet
+    ordering_fields = ("checked_at",)
+    ordering = ("-checked_at",)
+
+
+class PhoneNumberHealthPeriodViewSet(TimeSeriesMixin, ReadOnlyViewSet):
+    """How the health of the tenant's numbers changed, with the reason (one row per status period)."""
+
+    scope = "phone-numbers"
+    queryset = PhoneNumberHealthPeriod.objects.all()
+    serializer_class = PhoneNumberHealthPeriodSerializer
+    filterset_class = PhoneNumberHealthPeriodFilterSet
+    ordering_fields = ("last_checked_at",)
+    ordering = ("-last_checked_at",)

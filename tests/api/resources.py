@@ -61,6 +61,8 @@ OBJECTS = {
     "phone-number-reservation": lambda t: f.PhoneNumberReservationFactory(tenant=t),
     "porting-request": lambda t: f.PortingRequestFactory(tenant=t),
     "sip-trunk": lambda t: f.SipTrunkFactory(tenant=t),
+    "sip-trunk-health-check": lambda t: f.SipTrunkHealthCheckFactory(sip_trunk=f.SipTrunkFactory(tenant=t)),
+    "phone-number-health-period": lambda t: f.PhoneNumberHealthPeriodFactory(phone_number=f.PhoneNumberFactory(tenant=t)),
     "call": _call,
     "call-transcript": lambda t: f.CallTranscriptFactory(call=_call(t)),
     "call-analytics": lambda t: f.CallAnalyticsFactory(call=_call(t)),

@@ -1,9 +1,12 @@
 """factory_boy factories for the telephony app's models (tests/factories/__init__.py has the rules)."""
 
 import factory
+from django.utils import timezone
 
 from aybiza.platform.demo.phones import fictional_number, number_parts
-from telephony.models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
+from telephony.models import (
+    PhoneNumber, PhoneNumberHealthPeriod, PhoneNumberReservation, PortingRequest, SipTrunk, SipTrunkHealthCheck,
+)
 
 from .accounts import TenantScopedFactory
 from .agents import AgentFactory
@@ -65,3 +68,37 @@ class SipTrunkFactory(TenantScopedFactory):
     origination_uris = factory.LazyFunction(lambda: ["sip:edge1.aybiza.example:5061"])
     authentication_method = "credential"
     credentials = factory.LazyFunction(lambda: {"username": "trunk-user", "password": "trunk-secret-123"})
+
+
+class SipTrunkHealthCheckFactory(DjangoModelFactory):
+    """One recorded OPTIONS probe: answered 200 in 12 ms."""
+
+    class Meta:
+        model = SipTrunkHealthCheck
+
+    sip_trunk = factory.SubFactory(SipTrunkFactory)
+    organization = factory.SelfAttribute("sip_trunk.organization")
+    tenant = factory.SelfAttribute("sip_trunk.tenant")
+    checked_at = factory.LazyFunction(timezone.now)
+    target = "udp:127.0.0.1:5060"
+    outcome = "answered"
+    status_code = 200
+    reason_phrase = "OK"
+    rtt_ms = 12.5
+    health_status = "healthy"
+    previous_health_status = "unknown"
+    reason = "answered 200 OK in 12 ms"
+
+
+class PhoneNumberHealthPeriodFactory(DjangoModelFactory):
+    class Meta:
+        model = PhoneNumberHealthPeriod
+
+    phone_number = factory.SubFactory(PhoneNumberFactory)
+    organization = factory.SelfAttribute("phone_number.organization")
+    tenant = factory.SelfAttribute("phone_number.tenant")
+    since = factory.LazyFunction(timezone.now)
+    last_checked_at = factory.SelfAttribute("since")
+    health_status = "healthy"
+    previous_health_status = "unknown"
+    reason = "0 call(s) in the last 60 min, too few to judge (< 10)"
