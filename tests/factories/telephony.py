@@ -2,6 +2,7 @@
 
 import factory
 from django.utils import timezone
+from factory.django import DjangoModelFactory
 
 from aybiza.platform.demo.phones import fictional_number, number_parts
 from telephony.models import (
