@@ -25,9 +25,9 @@ from importlib.metadata import version
 from django.db import transaction
 from django.utils import timezone
 
-from security_app.audit import audit_record
+from security_app.audit import audit_record, snapshot
 
-from ..models import CallTranscript
+from ..models import Call, CallTranscript
 from .detection import ENTITIES, detect
 
 TRIGGERS = ("ingestion", "api", "admin", "command")
@@ -105,7 +105,7 @@ def transcript_redact(*, transcript: CallTranscript, actor=None, api_key=None, r
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {TRIGGERS}")
-    transcript = CallTranscript.objects.select_for_update(of=("self",)).select_related("call").get(pk=transcript.pk)
+    transcript = CallTranscript.objects.select_for_update().get(pk=transcript.pk)
     if transcript.redacted:
         return transcript
     redaction = redact_fields(transcript)
@@ -116,10 +116,11 @@ def transcript_redact(*, transcript: CallTranscript, actor=None, api_key=None, r
     transcript.save(update_fields=["full_text", "turns", "summary", "key_topics", "pii_detected", "redacted",
                                    "redacted_at", "redacted_by"])
     # The transcript has no tenant columns: the audit row takes its call's (audit_record reads these attributes).
-    transcript.organization_id, transcript.tenant_id = transcript.call.organization_id, transcript.call.tenant_id
+    call = Call.objects.only("organization_id", "tenant_id").get(pk=transcript.call_id)
+    transcript.organization_id, transcript.tenant_id = call.organization_id, call.tenant_id
     audit_record(
         action="calltranscript.redact", instance=transcript, actor=actor, api_key=api_key, request=request,
-        before={"redacted": False}, after={"redacted": True, "redacted_at": transcript.redacted_at},
+        before={"redacted": False}, after=snapshot(transcript, ["redacted", "redacted_at", "redacted_by"]),
         details={"trigger": trigger, "pii_counts": transcript.pii_detected["counts"],
                  "pii_total": transcript.pii_detected["total"]},
     )

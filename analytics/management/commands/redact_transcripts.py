@@ -17,14 +17,20 @@ from analytics.pii.redaction import transcript_redact
 
 def _moment(value: str, name: str, *, end: bool = False) -> dt.datetime:
     """An ISO timestamp with a time zone, or a date (its start in UTC; for --until the next day's start)."""
-    moment = parse_datetime(value)
-    if moment is not None:
+    try:
+        day = parse_date(value) if len(value) == 10 else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+        raise CommandError(f"--{name}: {value!r} is not a real date.") from None
+    if day is None:
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise CommandError(f"--{name}: {value!r} is neither a date (YYYY-MM-DD) nor an ISO timestamp.")
         if moment.tzinfo is None:
             raise CommandError(f"--{name}: give a time zone (e.g. 2026-01-01T00:00:00+00:00) or a plain date.")
         return moment
-    day = parse_date(value)
-    if day is None:
-        raise CommandError(f"--{name}: {value!r} is neither a date (YYYY-MM-DD) nor an ISO timestamp.")
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
     return start + dt.timedelta(days=1) if end else start
 
