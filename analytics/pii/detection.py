@@ -54,7 +54,8 @@ PHONE_WORDS = re.compile(r"(?i)\b(?:phone\w*|telephone|cell|cellphone|mobile|lan
                          r"callback|ring|text|texting|whatsapp|fax|dial|contact|tel)\b")
 NUMBER_WORD = re.compile(r"(?i)\bnumber\b")
 REFERENCE_NUMBER = re.compile(r"(?i)\b(?:order|policy|reference|ref|tracking|account|ticket|confirmation|part|serial|"
-                              r"case|invoice|booking|member|customer|claim|flight|room|model|card|routing)\s+number\b")
+                              r"case|invoice|booking|member|customer|claim|flight|room|model|card|routing|security|"
+                              r"id|tax|vat|passport|license|licence|registration)\s+number\b")
 # Presidio's card pattern plus Mastercard's 2-series (2221-2720), which it lacks; Luhn decides either way.
 CARD_PATTERNS_SOURCE = (
     ("All Credit Cards (weak)", r"\b(?!1\d{12}(?!\d))((4\d{3})|(5[0-5]\d{2})|(6\d{3})|(1\d{3})|(3\d{3}))[- ]?(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5})\b"),
