@@ -174,3 +174,31 @@ def test_benchmark_set_is_deterministic_labelled_and_large_enough():
             assert value.strip() == value and value
             if entity == "CREDIT_CARD":
                 assert benchmark.luhn_valid("".join(ch for ch in value if ch.isdigit()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_redactions_of_one_transcript_redact_it_once(clean_spec_tables):
+    """Without the row lock the second run would see placeholders only and overwrite the counts with zeros."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from analytics.pii.detection import analyzer
+
+    analyzer()  # loaded before the race, so both threads reach the lock together
+    transcript = pii_transcript()
+    barrier = threading.Barrier(4)
+
+    def run(_):
+        try:
+            barrier.wait()
+            return transcript_redact(transcript=transcript, trigger="api").pii_detected["total"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        totals = list(pool.map(run, range(4)))
+    assert totals == [15, 15, 15, 15]
+    assert CallTranscript.objects.get(pk=transcript.pk).pii_detected["total"] == 15
+    assert AuditLog.objects.filter(action="calltranscript.redact").count() == 1
