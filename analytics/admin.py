@@ -91,7 +91,7 @@ class CallTranscriptAdmin(TimeSeriesAdmin):
         ("Privacy", {"fields": ("redacted", "redacted_at", "redacted_by", "pii_detected")}),
     )
     actions = ("redact_selected",)
-    REDACT_LIMIT = 500  # per action; the redact_transcripts command does periods of any size
+    REDACT_LIMIT = 100  # per action (~0.1 s each); the redact_transcripts command does periods of any size
 
     def has_redact_permission(self, request):
         return request.user.has_perm("analytics.redact_calltranscript")

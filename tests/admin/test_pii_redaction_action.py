@@ -53,3 +53,15 @@ def test_staff_with_the_permission_redacts(transcript):
     audit = AuditLog.objects.get(action="calltranscript.redact", resource_id=transcript.pk)
     assert audit.user == user and audit.details["trigger"] == "admin"
     assert "jane.doe" not in str(audit.details) and "4111" not in str(audit.details)
+
+
+def test_too_many_selected_is_refused_and_nothing_changes(transcript, monkeypatch):
+    from analytics.admin import CallTranscriptAdmin
+
+    monkeypatch.setattr(CallTranscriptAdmin, "REDACT_LIMIT", 1)
+    client = logged_in(staff("analytics.view_calltranscript", "analytics.redact_calltranscript"))
+    other = f.CallTranscriptFactory(full_text=TEXT)
+    response = client.post(URL, {"action": "redact_selected", "_selected_action": [transcript.pk, other.pk]},
+                           follow=True)
+    assert "Select at most 1 transcripts" in response.content.decode()
+    assert not CallTranscript.objects.filter(redacted=True).exists()
