@@ -1,6 +1,6 @@
 """Ops console: calls and their transcripts, analytics and metrics (read-only, millions of rows)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,6 +9,7 @@ from aybiza.admin.base import ReadOnlyInline, TimeSeriesAdmin, UUIDNamesMixin
 from aybiza.admin.filters import uuid_choice_filter
 
 from .models import Call, CallAnalytics, CallTranscript, DetailedMetric
+from .services.redaction import transcript_redact
 
 LATENCY_FIELDS = ("stt_latency_ms", "llm_first_token_ms", "llm_total_latency_ms", "tts_first_audio_ms",
                   "tts_total_latency_ms", "total_latency_ms")
@@ -89,6 +90,27 @@ class CallTranscriptAdmin(TimeSeriesAdmin):
         ("Content", {"fields": ("summary", "key_topics", "full_text", "turns", "word_count", "speaker_count")}),
         ("Privacy", {"fields": ("redacted", "redacted_at", "redacted_by", "pii_detected")}),
     )
+    actions = ("redact_selected",)
+    REDACT_LIMIT = 100  # per action (~0.1 s each); the redact_transcripts command does periods of any size
+
+    def has_redact_permission(self, request):
+        return request.user.has_perm("analytics.redact_calltranscript")
+
+    @admin.action(description="Redact PII in selected transcripts", permissions=["redact"])
+    def redact_selected(self, request, queryset):
+        ids = list(queryset.order_by().values_list("pk", flat=True)[: self.REDACT_LIMIT + 1])
+        if len(ids) > self.REDACT_LIMIT:
+            self.message_user(request, f"Select at most {self.REDACT_LIMIT} transcripts (use the redact_transcripts "
+                                       "command for a whole period).", messages.ERROR)
+            return
+        done = found = 0
+        for transcript in CallTranscript.objects.filter(pk__in=ids, redacted=False):
+            transcript = transcript_redact(transcript=transcript, actor=request.user, request=request, trigger="admin")
+            done += 1
+            found += transcript.pii_detected.get("total", 0)
+        skipped = len(ids) - done
+        self.message_user(request, f"Redacted {done} transcript(s), {found} finding(s) replaced"
+                                   + (f"; {skipped} already redacted." if skipped else "."), messages.SUCCESS)
 
 
 @admin.register(CallAnalytics)

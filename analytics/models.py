@@ -96,6 +96,7 @@ class CallTranscript(ConsistencyMixin, models.Model):
         db_table = table('call_analytics', 'call_transcripts')
         constraints = [
         ]
+        permissions = [("redact_calltranscript", "Can redact PII in call transcripts")]  # added: analytics/pii
         indexes = [
             models.Index(fields=['call'], name='idx_transcripts_call'),
             models.Index(fields=['redacted', 'redacted_at'], name='idx_transcripts_redacted'),

@@ -54,7 +54,7 @@ class CallTranscriptSerializer(serializers.ModelSerializer):
         fields = ("id", "call", "call_sid", "turns", "full_text", "word_count", "speaker_count", "language_detected",
                   "confidence_score", "processing_time_ms", "redacted", "redacted_at", "pii_detected", "summary",
                   "key_topics", "created_at")
-        read_only_fields = ("call_sid", "redacted", "redacted_at")
+        read_only_fields = ("call_sid", "redacted", "redacted_at", "pii_detected")  # set by redaction only
 
 
 def _counter(**kwargs):

@@ -17,6 +17,7 @@ from ..filtersets import (
     CallAnalyticsFilterSet, CallFilterSet, CallTranscriptFilterSet, DetailedMetricFilterSet, UsageFilterSet,
 )
 from ..models import Call, CallAnalytics, CallAnalyticsHourly, CallTranscript, DetailedMetric, PerformanceMetricsHourly
+from ..services.redaction import transcript_redact
 from ..services import ingestion
 from .serializers import (
     CALL_FIELDS, CallAnalyticsSerializer, CallSerializer, CallTranscriptSerializer, DetailedMetricSerializer,
@@ -102,8 +103,17 @@ class CallTranscriptViewSet(CreateReadViewSet):
     ordering_fields = ("created_at",)
     ordering = ("-created_at", "id")
 
-    def owner_kwargs(self, validated_data):
-        return {"call_sid": validated_data["call"].call_sid}
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = ingestion.transcript_create(**data, **self.service_kwargs())
+
+    @extend_schema(request=None, responses=CallTranscriptSerializer)
+    @action(detail=True, methods=["post"])
+    def redact(self, request, pk=None):
+        """Replace the PII in this transcript by placeholders ([PHONE_NUMBER], ...); `pii_detected` says what
+        was found (types, counts, positions; never values). Idempotent: a redacted transcript is unchanged."""
+        transcript = transcript_redact(transcript=self.get_object(), trigger="api", **self.service_kwargs())
+        return Response(self.get_serializer(transcript).data)
 
 
 class CallAnalyticsViewSet(TimeSeriesMixin, CreateReadViewSet):

@@ -28,7 +28,8 @@ from aybiza.core.errors import TransitionRefused
 from aybiza.core.state import StateMachine
 
 from ..choices import MetricType
-from ..models import Call, DetailedMetric
+from ..models import Call, CallTranscript, DetailedMetric
+from .redaction import transcript_redact
 
 CALL = StateMachine("call", "status", {
     "ring": (["initiated"], "ringing"),
@@ -92,6 +93,24 @@ def call_update(*, call: Call, changes: dict, actor=None, api_key=None, request=
     audit_record(action="call.update", instance=call, actor=actor, api_key=api_key, request=request,
                  before=before, after=snapshot(call, CALL_SNAPSHOT))
     return call
+
+
+@transaction.atomic
+def transcript_create(*, call: Call, actor=None, api_key=None, request=None, **fields) -> CallTranscript:
+    """Attach a transcript to a call; redacted at once when the call's tenant has the `pii_redaction` feature.
+
+    The unredacted text is never committed for such a tenant: both writes share one transaction.
+    """
+    transcript = CallTranscript(call=call, call_sid=call.call_sid, **fields)
+    transcript.check_consistency()
+    transcript.save(force_insert=True)
+    audit_record(action="calltranscript.create", instance=transcript, actor=actor, api_key=api_key, request=request,
+                 after=snapshot(transcript, ["call", "call_sid", "word_count", "language_detected"]))
+    features = call.tenant.features if isinstance(call.tenant.features, dict) else {}
+    if features.get("pii_redaction") is True:
+        transcript = transcript_redact(transcript=transcript, actor=actor, api_key=api_key, request=request,
+                                       trigger="ingestion")
+    return transcript
 
 
 # ---- bulk metrics -----------------------------------------------------------------------------
