@@ -4,6 +4,8 @@
 
 `read` covers GET/HEAD/OPTIONS, `write` every other method; the two are
 independent ("write" does not imply "read"). `"*"` applies to every resource.
+A view may instead name one action of its own (`scope_action`): `routing:resolve`
+is granted only by `{"routing": ["resolve"]}`, never by `"*"`.
 Each view names its resource in `scope` (sub-resources share their parent's:
 agent versions are "agents"); a missing scope is a 403 that names it.
 """
@@ -18,7 +20,8 @@ WILDCARD = "*"
 
 
 def required_scope(view, request) -> str:
-    action = "read" if request.method in SAFE_METHODS else "write"
+    """`resource:read|write`, or the view's own action (`scope_action`, e.g. routing:resolve)."""
+    action = getattr(view, "scope_action", "") or ("read" if request.method in SAFE_METHODS else "write")
     return f"{view.scope}:{action}"
 
 
@@ -26,7 +29,7 @@ def grants(permissions: dict, scope: str) -> bool:
     resource, _, action = scope.partition(":")
     if not isinstance(permissions, dict):
         return False
-    for name in (resource, WILDCARD):
+    for name in (resource, WILDCARD) if action in ACTIONS else (resource,):  # "*" never grants routing:resolve
         allowed = permissions.get(name)
         if isinstance(allowed, str):
             allowed = [allowed]
@@ -56,6 +59,10 @@ class HasScope(BasePermission):
 
 def all_scopes() -> list[str]:
     """Every resource:action a key can hold (from the router), for validating new keys."""
-    from .routers import registered_scopes
+    from .routers import load, registered_scopes
 
-    return [f"{resource}:{action}" for resource in registered_scopes() for action in ACTIONS]
+    special = {getattr(viewset, "scope", ""): viewset.scope_action for _, viewset, _ in load().registry
+               if getattr(viewset, "scope_action", "")}
+    return [scope for resource in registered_scopes()
+            for scope in ([f"{resource}:{special[resource]}"] if resource in special
+                          else [f"{resource}:{action}" for action in ACTIONS])]

@@ -67,7 +67,7 @@ class ScopedViewSetMixin:
             self.initial(request, *args, **kwargs)  # authentication, scope, rate limit: as the owner role
             handler = getattr(self, request.method.lower(), None) if request.method.lower() in self.http_method_names else None
             handler = handler or self.http_method_not_allowed
-            with request.auth.rls_context():
+            with self.rls_context():
                 response = handler(request, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every error becomes the API's JSON error
             response = self.handle_exception(exc)
@@ -84,6 +84,10 @@ class ScopedViewSetMixin:
         if response.status_code < 300 and isinstance(data, dict) and isinstance(data.get("version"), int):
             response["ETag"] = f'"{data["version"]}"'  # the optimistic lock, for If-Match
         return response
+
+    def rls_context(self):
+        """The context the handler runs in: the key's row-level-security context (one transaction)."""
+        return self.request.auth.rls_context()
 
     @property
     def principal(self) -> Principal:
