@@ -90,8 +90,8 @@ def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
     return calls.count()
 
 
-def _refuse(code: str, message: str, status: int = 409, **details):
-    raise ResolveRefused(code, message, status, details)
+def _refuse(code: str, message: str, http: int = 409, **details):
+    raise ResolveRefused(code, message, http, details)
 
 
 def _number_row(number: str, *, tenant_id, organization_id) -> PhoneNumber:
