@@ -6,6 +6,7 @@ from aybiza.admin.base import InheritingInlineFormSet, OpsModelAdmin, ReadOnlyIn
 from aybiza.admin.flows import Flow, FlowAdminMixin, ReasonForm
 
 from .models import Agent, AgentVersion, ConversationNode
+from .services import CONFIG_FIELDS
 
 PUBLISH_PERMISSION = "agents.publish_agentversion"
 VERSION_MACHINE = "agents.services:AGENT_VERSIONS.machine"
@@ -90,6 +91,13 @@ class AgentVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
                                       "automation_config", "settings")}),
         ("Experiments", {"fields": ("a_b_test_config", "performance_metrics")}),
     )
+    def get_readonly_fields(self, request, obj=None):
+        """A published or archived version's configuration is frozen: it is what the runtime serves (routing)."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in ("published", "archived"):
+            readonly += [name for name in CONFIG_FIELDS if name not in readonly]
+        return readonly
+
     flows = (
         Flow("publish", "Publish", "agents.services.agent_version_publish", "agent_version", PUBLISH_PERMISSION,
              form=ReasonForm, machine=VERSION_MACHINE,
