@@ -5,7 +5,8 @@
 Uses (and re-uses) a "benchmark-routing" organization/tenant with one agent, a published version
 with a tool and a voice_agent workflow, and a number. Each run makes a routing:resolve key,
 calls resolve --calls times through Django's full middleware/DRF stack (no network), one new
-call_sid each, ending each admitted call (PATCH to completed) so the tenant never fills up, then
+call_sid each, ending each admitted call (PATCH to completed) so the tenant never fills up; then the
+same through the service alone (call_resolve, no HTTP stack), then
 deletes the calls it made (--keep leaves them) and revokes the key. The first --warmup calls
 (default 20) fill caches and are not counted. Prints p50/p95/p99 and the mean (target p95 < 10 ms).
 """
@@ -23,6 +24,7 @@ from tqdm import tqdm
 from accounts.models import Organization, Role, Tenant, User
 from agents.models import Agent, AgentVersion, ConversationNode
 from analytics.models import Call
+from analytics.routing import call_resolve
 from automation.models import Tool, ToolVersion, Workflow, WorkflowVersion
 from aybiza.api import accesslog
 from security_app.api_keys import api_key_create
@@ -79,6 +81,12 @@ class Command(BaseCommand):
                 tenant=tenant, agent=agent, status="active", region="us-east-1", created_by=user)
         return tenant, user
 
+    @staticmethod
+    def _percentiles(values):
+        values = sorted(values)
+        pick = lambda q: values[min(len(values) - 1, int(len(values) * q))]  # noqa: E731
+        return statistics.median(values), pick(0.95), pick(0.99)
+
     def handle(self, *args, calls, warmup, keep, **options):
         if calls < 1:
             raise CommandError("--calls must be at least 1")
@@ -90,7 +98,7 @@ class Command(BaseCommand):
             rate_limit={"requests_per_minute": limit, "requests_per_hour": limit, "requests_per_day": limit})
         client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="localhost")
         run = uuid.uuid4().hex[:8]
-        timings = []
+        timings, service = [], []
         try:
             for i in tqdm(range(warmup + calls), desc="resolve", disable=options["verbosity"] < 1):
                 body = {"to": NUMBER, "from": f"+1202555{i % 10000:04d}", "call_sid": f"{SID_PREFIX}{run}-{i}"}
@@ -106,17 +114,25 @@ class Command(BaseCommand):
                                     content_type="application/json")
                 if done.status_code != 200:
                     raise CommandError(f"ending the call answered {done.status_code}: {done.content[:300]!r}")
+            # The service alone (no HTTP, authentication, rate limit or access log): what resolve itself costs.
+            for i in range(warmup + calls):
+                started = time.perf_counter()
+                answer = call_resolve(to_number=NUMBER, from_number=f"+1202555{i % 10000:04d}",
+                                      call_sid=f"{SID_PREFIX}{run}-s{i}", tenant_id=tenant.id, actor=user)
+                elapsed = time.perf_counter() - started
+                if i >= warmup:
+                    service.append(elapsed * 1000)
+                Call.objects.filter(pk=answer["call_id"]).update(status="completed", end_time=timezone.now())
         finally:
             type(key).objects.filter(pk=key.pk).update(status="revoked")
             accesslog.flush()
             if not keep:
                 with transaction.atomic():
                     Call.objects.filter(call_sid__startswith=f"{SID_PREFIX}{run}-").delete()
-        timings.sort()
-        p50 = statistics.median(timings)
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
+        p50, p95, p99 = self._percentiles(timings)
         self.stdout.write(f"resolve ({URL}, in-process, {calls} calls after {warmup} warm-up): "
                           f"p50 {p50:.2f} ms, p95 {p95:.2f} ms, p99 {p99:.2f} ms, mean {statistics.fmean(timings):.2f} ms")
+        s50, s95, s99 = self._percentiles(service)
+        self.stdout.write(f"service (call_resolve alone): p50 {s50:.2f} ms, p95 {s95:.2f} ms, p99 {s99:.2f} ms")
         verdict = self.style.SUCCESS if p95 < 10 else self.style.WARNING
         self.stdout.write(verdict(f"Benchmark done: resolve p95 {p95:.2f} ms (target < 10 ms)."))
