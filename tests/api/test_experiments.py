@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agents import experiment_schema
-from agents.experiments import experiment_promote, experiment_start, experiment_stop
+from agents.experiments import experiment_start, experiment_stop
 from agents.models import AgentVersion
+from agents.services import agent_version_archive
 from analytics.experiment_results import sample_size, two_proportion_z, welch_t
 from analytics.models import Call
 from security_app.models import AuditLog
@@ -146,7 +147,8 @@ def test_window_stop_and_archived_variant(exp, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         experiment_start(agent=exp.agent, config=config(exp.published, exp.challenger, 0, 100), actor=exp.user_a)
     assert resolve(exp.routing_a, exp.number, "W-2").json()["agent_version"]["id"] == str(exp.challenger.id)
-    AgentVersion.objects.filter(pk=exp.challenger.pk).update(status="archived")  # archived under the experiment
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_version_archive(agent_version=exp.challenger, actor=exp.user_a)  # archived under the experiment
     body = resolve(exp.routing_a, exp.number, "W-3").json()
     assert body["agent_version"]["id"] == str(exp.published.id) and body["experiment"]["fallback"] is True
     AgentVersion.objects.filter(pk=exp.challenger.pk).update(status="testing")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from agents.services import agent_version_archive, agent_version_publish, agent_version_rollback
 from analytics.models import Call
 from analytics.routing import expire_stale_calls
-from automation.models import Tool
+from automation.models import Tool, ToolVersion
 from automation.services import tool_version_publish, workflow_version_publish
 from security_app.models import AuditLog
 from tests import factories as f
@@ -274,6 +274,9 @@ def test_tool_and_workflow_publish_are_seen_at_once(world, django_capture_on_com
     first = _version(world, world.routing_a, "CA-1")
     tool_id = first["tools"][0]["id"]
     tool = Tool.objects.get(pk=tool_id)
+    # The snapshot is cached: a change that bypasses the services is not seen (what makes the rest meaningful).
+    ToolVersion.objects.filter(tool=tool, is_published=True).update(config={"changed": "behind the back"})
+    assert _version(world, world.routing_a, "CA-1b")["tools"][0]["config"] == first["tools"][0]["config"]
     new_tool = f.ToolVersionFactory(tool=tool, input_schema={"type": "object", "required": ["phone"]})
     with django_capture_on_commit_callbacks(execute=True):
         tool_version_publish(tool_version=new_tool, actor=world.user_a)
