@@ -49,6 +49,15 @@ LIVE_TENANT = ("active", "trial")
 LIVE_ORGANIZATION = ("active",)
 AGENT_FIELDS = ("latency_optimization_level", "max_turn_time_ms", "interruption_threshold", "context_window_size",
                 "temperature", "phone_integration_type", "edge_optimization")
+# What resolve reads of the number and its owners (the wide JSON columns stay in the database).
+NUMBER_COLUMNS = (
+    "id", "number", "status", "settings", "tenant_id", "organization_id", "agent_id",
+    "tenant__id", "tenant__slug", "tenant__name", "tenant__status", "tenant__organization_id",
+    "tenant__max_concurrent_calls", "tenant__organization__id", "tenant__organization__status",
+    "agent__id", "agent__name", "agent__status", "agent__tenant_id", "agent__organization_id",
+    *(f"agent__{name}" for name in AGENT_FIELDS),
+)
+CALL_COLUMNS = ("id", "call_sid", "status", "phone_number_id", "agent_version_id", "metadata", "tenant_id")
 
 
 @dataclass
@@ -95,12 +104,13 @@ def _refuse(code: str, message: str, http: int = 409, **details):
 
 
 def _number_row(number: str, *, tenant_id, organization_id) -> PhoneNumber:
-    rows = PhoneNumber.objects.select_related("tenant", "tenant__organization", "agent").filter(number=number)
+    rows = PhoneNumber.objects.select_related("tenant", "tenant__organization", "agent").filter(number=number).only(
+        *NUMBER_COLUMNS).order_by()
     if tenant_id is not None:
         rows = rows.filter(tenant_id=tenant_id)
     elif organization_id is not None:
         rows = rows.filter(organization_id=organization_id)
-    row = rows.first()
+    row = next(iter(rows[:1]), None)
     if row is None:
         _refuse("number_unknown", f"No phone number {number} is known here.", 404, number=number)
     return row
@@ -205,7 +215,7 @@ def call_resolve(
     now = now or timezone.now()
 
     row = _number_row(number, tenant_id=tenant_id, organization_id=organization_id)
-    existing = Call.objects.filter(call_sid=call_sid).first()
+    existing = next(iter(Call.objects.filter(call_sid=call_sid).only(*CALL_COLUMNS).order_by()[:1]), None)
     if existing is not None:
         return _retry(existing, row, tenant_id=tenant_id, organization_id=organization_id, now=now)
     _check_route(row)
