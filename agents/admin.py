@@ -7,6 +7,7 @@ from aybiza.admin.flows import FlowAdminMixin, version_flows
 
 from .models import Agent, AgentVersion, ConversationNode
 from .services import (
+    CONFIG_FIELDS,
     AGENT_VERSIONS,
     agent_capacity_check,
     agent_create,
@@ -96,6 +97,13 @@ class AgentVersionAdmin(ServiceCreateMixin, FlowAdminMixin, OpsModelAdmin):
                                       "automation_config", "settings")}),
         ("Experiments", {"fields": ("a_b_test_config", "performance_metrics")}),
     )
+    def get_readonly_fields(self, request, obj=None):
+        """A published or archived version's configuration is frozen: it is what the runtime serves (routing)."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in ("published", "archived"):
+            readonly += [name for name in CONFIG_FIELDS if name not in readonly]
+        return readonly
+
     flows = version_flows(AGENT_VERSIONS, "agent_version", PUBLISH_PERMISSION, publish=agent_version_publish,
                           rollback=agent_version_rollback, retire=agent_version_archive)
 

@@ -1,5 +1,6 @@
 """Models of the agents app: one class per spec table, in the spec's schema."""
 
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -12,6 +13,7 @@ from aybiza.core.db.consistency import ConsistencyMixin
 from aybiza.core.db.locking import VersionedModel
 from aybiza.core.ownership import Owner
 
+from . import experiment_schema
 from .choices import AgentStatus, AgentVersionStatus, ConversationNodeType, LatencyOptimizationLevel, PhoneIntegrationType
 
 
@@ -97,6 +99,28 @@ class AgentVersion(models.Model):
 
     def __str__(self):
         return f"{self.agent} v{self.version}"
+
+    def clean(self):
+        """a_b_test_config is a valid experiment between versions of this agent (agents/experiment_schema.py)."""
+        super().clean()
+        config = self.a_b_test_config
+        if config in ({}, None) or self.agent_id is None:
+            if config not in ({}, None):
+                experiment_schema.validate_config(config, statuses={})
+            return
+        ids = experiment_schema.variant_ids(config)
+        wanted = []
+        for value in ids:
+            try:
+                wanted.append(uuid.UUID(value))
+            except ValueError:
+                pass
+        statuses = {str(pk): status for pk, status in
+                    type(self)._default_manager.filter(agent_id=self.agent_id, pk__in=wanted).values_list("pk", "status")}
+        if self.pk is not None and str(self.pk) in statuses:
+            statuses[str(self.pk)] = self.status  # this row as it is being saved
+        finished = isinstance(config, dict) and config.get("status", "running") != "running"
+        experiment_schema.validate_config(config, statuses=statuses, check_statuses=not finished)
 
 
 class ConversationNode(ConsistencyMixin, models.Model):

@@ -10,6 +10,7 @@ from accounts.services.limits import ensure_can_add
 from accounts.models import Tenant
 from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
 from aybiza.core.audit import audit_record, snapshot
+from aybiza.core import routing_cache
 
 from .models import Agent, AgentVersion
 
@@ -65,21 +66,27 @@ def agent_version_create(
 def agent_version_publish(
     *, agent_version: AgentVersion, actor, reason: str = "", api_key=None, request=None
 ) -> AgentVersion:
-    return version_publish(AGENT_VERSIONS, version=agent_version, verb="publish", actor=actor, reason=reason,
-                           api_key=api_key, request=request)
+    version = version_publish(AGENT_VERSIONS, version=agent_version, verb="publish", actor=actor, reason=reason,
+                              api_key=api_key, request=request)
+    routing_cache.invalidate_organization(version.agent.organization_id)  # the runtime's snapshot (at commit)
+    return version
 
 
 @transaction.atomic
 def agent_version_rollback(
     *, agent_version: AgentVersion, actor, reason: str = "", api_key=None, request=None
 ) -> AgentVersion:
-    return version_publish(AGENT_VERSIONS, version=agent_version, verb="rollback", actor=actor, reason=reason,
-                           api_key=api_key, request=request)
+    version = version_publish(AGENT_VERSIONS, version=agent_version, verb="rollback", actor=actor, reason=reason,
+                              api_key=api_key, request=request)
+    routing_cache.invalidate_organization(version.agent.organization_id)  # the runtime's snapshot (at commit)
+    return version
 
 
 @transaction.atomic
 def agent_version_archive(
     *, agent_version: AgentVersion, actor, reason: str = "", api_key=None, request=None
 ) -> AgentVersion:
-    return version_retire(AGENT_VERSIONS, version=agent_version, actor=actor, reason=reason,
-                          api_key=api_key, request=request)
+    version = version_retire(AGENT_VERSIONS, version=agent_version, actor=actor, reason=reason,
+                             api_key=api_key, request=request)
+    routing_cache.invalidate_organization(version.agent.organization_id)  # an archived variant leaves experiments
+    return version

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from aybiza.admin.base import ReadOnlyInline, TimeSeriesAdmin, UUIDNamesMixin
 from aybiza.admin.filters import uuid_choice_filter
 
+from . import experiment_admin  # noqa: F401  (the agent page's experiment panel and flows)
 from .models import Call, CallAnalytics, CallTranscript, DetailedMetric
 from .services.redaction import transcript_redact
 

@@ -65,6 +65,9 @@ class Call(ConsistencyMixin, models.Model):
             models.Index(fields=['duration_seconds', 'status'], name='idx_calls_duration'),
             models.Index(fields=['cost_usd', '-start_time'], name='idx_calls_cost'),
             models.Index(fields=['-start_time', '-id'], name='idx_calls_start_time'),  # added (docs/decisions.md): newest first: admin, refresh, retention
+            # added (docs/decisions.md): a tenant's active calls, counted at every routing resolve
+            models.Index(fields=['tenant', 'start_time'], name='idx_calls_active_tenant',
+                         condition=models.Q(status__in=['initiated', 'ringing', 'answered'])),
         ]
 
     def __str__(self):

@@ -146,6 +146,19 @@ AYBIZA_HEALTH = {
     ]),
 }
 
+# Call routing for the voice runtime (docs/api.md "Call routing"). A call that has
+# not reported an end this long after it started is expired by `manage.py
+# expire_stale_calls` (and no longer counts against max_concurrent_calls at resolve).
+AYBIZA_ROUTING = {
+    "STALE_CALL_MINUTES": env.int("AYBIZA_ROUTING_STALE_CALL_MINUTES", default=240),
+    "SNAPSHOT_TTL_SECONDS": env.int("AYBIZA_ROUTING_SNAPSHOT_TTL_SECONDS", default=3600),
+}
+# The cache holding the routing snapshots. Local memory by default (one process);
+# with several server processes point every process at one shared cache
+# (e.g. AYBIZA_CACHE_URL=rediscache://127.0.0.1:6379/1 or dbcache://aybiza_cache),
+# so an invalidation reaches all of them.
+CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://aybiza-routing")}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

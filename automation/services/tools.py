@@ -9,6 +9,7 @@ from django.db import transaction
 
 from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
 from aybiza.core.audit import audit_record, snapshot
+from aybiza.core import routing_cache
 
 from ..models import Tool, ToolVersion
 from ..schemas import validate_json_schema
@@ -72,8 +73,10 @@ def tool_version_publish(
     *, tool_version: ToolVersion, actor, reason: str = "", api_key=None, request=None
 ) -> ToolVersion:
     _check_schemas(input_schema=tool_version.input_schema, output_schema=tool_version.output_schema)
-    return version_publish(TOOL_VERSIONS, version=tool_version, verb="publish", actor=actor, reason=reason,
-                           api_key=api_key, request=request)
+    version = version_publish(TOOL_VERSIONS, version=tool_version, verb="publish", actor=actor, reason=reason,
+                               api_key=api_key, request=request)
+    _invalidate(version.tool)
+    return version
 
 
 @transaction.atomic
@@ -81,13 +84,25 @@ def tool_version_rollback(
     *, tool_version: ToolVersion, actor, reason: str = "", api_key=None, request=None
 ) -> ToolVersion:
     _check_schemas(input_schema=tool_version.input_schema, output_schema=tool_version.output_schema)
-    return version_publish(TOOL_VERSIONS, version=tool_version, verb="rollback", actor=actor, reason=reason,
-                           api_key=api_key, request=request)
+    version = version_publish(TOOL_VERSIONS, version=tool_version, verb="rollback", actor=actor, reason=reason,
+                               api_key=api_key, request=request)
+    _invalidate(version.tool)
+    return version
 
 
 @transaction.atomic
 def tool_version_deprecate(
     *, tool_version: ToolVersion, actor, reason: str = "", api_key=None, request=None
 ) -> ToolVersion:
-    return version_retire(TOOL_VERSIONS, version=tool_version, actor=actor, reason=reason,
-                          api_key=api_key, request=request)
+    version = version_retire(TOOL_VERSIONS, version=tool_version, actor=actor, reason=reason,
+                              api_key=api_key, request=request)
+    _invalidate(version.tool)
+    return version
+
+
+def _invalidate(tool) -> None:
+    """The routing snapshots that may carry this tool (its organization's; every one for a shared tool)."""
+    if tool.organization_id is None:
+        routing_cache.invalidate_all()
+    else:
+        routing_cache.invalidate_organization(tool.organization_id)

@@ -7,6 +7,7 @@ the workflow's is_published/published_at/published_by.
 from django.db import transaction
 
 from aybiza.core.versions import VersionFlow, version_audit_create, version_next_number, version_publish, version_retire
+from aybiza.core import routing_cache
 
 from ..models import Workflow, WorkflowVersion
 
@@ -34,21 +35,32 @@ def workflow_version_create(
 def workflow_version_publish(
     *, workflow_version: WorkflowVersion, actor, reason: str = "", api_key=None, request=None
 ) -> WorkflowVersion:
-    return version_publish(WORKFLOW_VERSIONS, version=workflow_version, verb="publish", actor=actor,
-                           reason=reason, api_key=api_key, request=request)
+    version = version_publish(WORKFLOW_VERSIONS, version=workflow_version, verb="publish", actor=actor,
+                               reason=reason, api_key=api_key, request=request)
+    _invalidate(version.workflow)
+    return version
 
 
 @transaction.atomic
 def workflow_version_rollback(
     *, workflow_version: WorkflowVersion, actor, reason: str = "", api_key=None, request=None
 ) -> WorkflowVersion:
-    return version_publish(WORKFLOW_VERSIONS, version=workflow_version, verb="rollback", actor=actor,
-                           reason=reason, api_key=api_key, request=request)
+    version = version_publish(WORKFLOW_VERSIONS, version=workflow_version, verb="rollback", actor=actor,
+                               reason=reason, api_key=api_key, request=request)
+    _invalidate(version.workflow)
+    return version
 
 
 @transaction.atomic
 def workflow_version_archive(
     *, workflow_version: WorkflowVersion, actor, reason: str = "", api_key=None, request=None
 ) -> WorkflowVersion:
-    return version_retire(WORKFLOW_VERSIONS, version=workflow_version, actor=actor, reason=reason,
-                          api_key=api_key, request=request)
+    version = version_retire(WORKFLOW_VERSIONS, version=workflow_version, actor=actor, reason=reason,
+                              api_key=api_key, request=request)
+    _invalidate(version.workflow)
+    return version
+
+
+def _invalidate(workflow) -> None:
+    """The routing snapshots that may carry this workflow's published version."""
+    routing_cache.invalidate_organization(workflow.organization_id)

@@ -30,5 +30,12 @@ def registered_scopes() -> list[str]:
 
 
 def all_scopes() -> list[str]:
-    """Every resource:action a key can hold (from the router), for validating new keys."""
-    return [f"{resource}:{action}" for resource in registered_scopes() for action in ACTIONS]
+    """Every resource:action a key can hold (from the router), for validating new keys.
+
+    A viewset with a `scope_action` (routing: `resolve`) has that one action instead of read/write.
+    """
+    special = {getattr(viewset, "scope", ""): viewset.scope_action for _, viewset, _ in load().registry
+               if getattr(viewset, "scope_action", "")}
+    return [scope for resource in registered_scopes()
+            for scope in ([f"{resource}:{special[resource]}"] if resource in special
+                          else [f"{resource}:{action}" for action in ACTIONS])]

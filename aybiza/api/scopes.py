@@ -4,6 +4,8 @@
 
 `read` covers GET/HEAD/OPTIONS, `write` every other method; the two are
 independent ("write" does not imply "read"). `"*"` applies to every resource.
+A view may instead name one action of its own (`scope_action`): `routing:resolve`
+is granted only by `{"routing": ["resolve"]}`, never by `"*"`.
 Each view names its resource in `scope` (sub-resources share their parent's:
 agent versions are "agents"); a missing scope is a 403 that names it.
 """
@@ -18,7 +20,8 @@ WILDCARD = "*"
 
 
 def required_scope(view, request) -> str:
-    action = "read" if request.method in SAFE_METHODS else "write"
+    """`resource:read|write`, or the view's own action (`scope_action`, e.g. routing:resolve)."""
+    action = getattr(view, "scope_action", "") or ("read" if request.method in SAFE_METHODS else "write")
     return f"{view.scope}:{action}"
 
 
@@ -26,7 +29,7 @@ def grants(permissions: dict, scope: str) -> bool:
     resource, _, action = scope.partition(":")
     if not isinstance(permissions, dict):
         return False
-    for name in (resource, WILDCARD):
+    for name in (resource, WILDCARD) if action in ACTIONS else (resource,):  # "*" never grants routing:resolve
         allowed = permissions.get(name)
         if isinstance(allowed, str):
             allowed = [allowed]

@@ -66,7 +66,7 @@ class ScopedViewSetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        context = request.auth.rls_context()
+        context = self.rls_context()
         context.__enter__()
         self._rls = context
 
@@ -94,6 +94,10 @@ class ScopedViewSetMixin:
         if response.status_code < 300 and isinstance(data, dict) and isinstance(data.get("version"), int):
             response["ETag"] = f'"{data["version"]}"'  # the optimistic lock, for If-Match
         return response
+
+    def rls_context(self):
+        """The context the handler runs in: the key's row-level-security context (one transaction)."""
+        return self.request.auth.rls_context()
 
     @property
     def principal(self) -> Principal:

@@ -40,6 +40,23 @@ def _key(tenant):
     return row
 
 
+def _routed_number(tenant):
+    """A number that resolves: active, answered by an active agent with a published version."""
+    agent = f.AgentFactory(tenant=tenant)
+    f.AgentVersionFactory(agent=agent, published=True)
+    return f.PhoneNumberFactory(tenant=tenant, agent=agent, status="active")
+
+
+def _experiment_agent(tenant):
+    agent = f.AgentFactory(tenant=tenant)
+    published = f.AgentVersionFactory(agent=agent, published=True)
+    challenger = f.AgentVersionFactory(agent=agent, status="testing")
+    published.a_b_test_config = {"experiment_id": "matrix", "variants": [
+        {"version_id": str(published.id), "weight": 50}, {"version_id": str(challenger.id), "weight": 50}]}
+    published.save(update_fields=["a_b_test_config"])
+    return agent
+
+
 def _draft_version(tenant):
     return f.AgentVersionFactory(agent=f.AgentFactory(tenant=tenant))
 
@@ -55,6 +72,8 @@ def _execution_log(tenant):
 
 OBJECTS = {
     "agent": lambda t: f.AgentFactory(tenant=t),
+    "agent-experiment": _experiment_agent,  # /agents/{id}/experiment/... (served by analytics)
+    "routing": _routed_number,  # POST /routing/resolve/: no list, no detail; see test_routing_resolve_matrix
     "agent-version": _draft_version,
     "conversation-node": lambda t: f.ConversationNodeFactory(agent_version=_draft_version(t)),
     "phone-number": lambda t: f.PhoneNumberFactory(tenant=t),

@@ -36,7 +36,8 @@ def detail_routes(prefix, viewset):
 
 
 def list_routes(prefix, viewset):
-    yield f"/api/v1/{prefix}/", ["get"]
+    if hasattr(viewset, "list"):
+        yield f"/api/v1/{prefix}/", ["get"]
     for extra in viewset.get_extra_actions():
         if not extra.detail:
             yield f"/api/v1/{prefix}/{extra.url_path}/", [m for m in extra.mapping]
@@ -91,6 +92,16 @@ def test_outsider_gets_404_and_changes_nothing(api, prefix, viewset, basename, o
 @pytest.mark.parametrize("prefix, viewset, basename", list(routes()))
 def test_owner_and_its_organization_can_read(api, prefix, viewset, basename):
     obj = OBJECTS[basename](api.tenant_a)
+    if not hasattr(viewset, "list"):  # detail actions only (agents/{id}/experiment/): the owner reads them
+        readable = [t for t, methods in detail_routes(prefix, viewset) if "get" in methods]
+        if not readable:
+            pytest.skip("no route to read (routing/resolve: test_routing_resolve_matrix)")
+        for who in ("a", "org1"):
+            for template in readable:
+                response = api.client(who).get(template.format(pk=obj.pk))
+                assert response.status_code == 200, (who, template, response.content[:300])
+        assert api.client("a2").get(readable[0].format(pk=obj.pk)).status_code == 404
+        return
     for who in ("a", "org1"):
         response = api.client(who).get(f"/api/v1/{prefix}/")
         assert response.status_code == 200, (who, response.content[:300])
@@ -103,3 +114,41 @@ def test_owner_and_its_organization_can_read(api, prefix, viewset, basename):
     # A tenant of the same organization is still another tenant.
     if obj is not None:
         assert str(obj.pk) not in _ids(api.client("a2").get(f"/api/v1/{prefix}/"))
+
+
+def test_routing_resolve_matrix(api, settings):
+    """routing:resolve keys: tenant A and its organization resolve A's number; tenant A2 (same organization),
+    tenant B and organization 2 get number_unknown and reserve nothing; the platform organization's key
+    resolves it; no other scope (even "*") reaches resolve."""
+    from analytics.models import Call
+    from tests import factories as f
+
+    from .conftest import client_for, make_key
+
+    number = OBJECTS["routing"](api.tenant_a)
+    routing = {"routing": ["resolve"]}
+    platform = f.OrganizationFactory(slug=settings.PLATFORM_ORGANIZATION_SLUG)
+    keys = {
+        "a": make_key(api.tenant_a, permissions=routing), "org1": make_key(organization=api.org1, permissions=routing),
+        "a2": make_key(api.tenant_a2, permissions=routing), "b": make_key(api.tenant_b, permissions=routing),
+        "org2": make_key(organization=api.org2, permissions=routing),
+        "platform": make_key(organization=platform, permissions=routing),
+    }
+    expected = {"a": 201, "org1": 201, "platform": 201, "a2": 404, "b": 404, "org2": 404}
+    for who, status in expected.items():
+        before = Call.objects.count()
+        response = client_for(keys[who]).post("/api/v1/routing/resolve/",
+                                              {"to": number.number, "from": "+12025550199", "call_sid": f"M-{who}"},
+                                              format="json")
+        assert response.status_code == status, (who, response.content[:300])
+        if status == 404:
+            assert response.json()["code"] == "number_unknown" and Call.objects.count() == before
+            assert str(api.tenant_a.id) not in response.content.decode()
+        else:
+            assert response.json()["tenant"]["id"] == str(api.tenant_a.id)
+            Call.objects.filter(call_sid=f"M-{who}").update(status="completed")
+    for who in ("a", "b", "org1", "org2"):  # every key of the world holds "*": read and write
+        response = api.client(who).post("/api/v1/routing/resolve/",
+                                        {"to": number.number, "from": "+12025550199", "call_sid": "M-star"},
+                                        format="json")
+        assert response.status_code == 403 and response.json()["code"] == "missing_scope"

@@ -52,7 +52,8 @@ class Command(BaseCommand):
         permissions: dict[str, list[str]] = {}
         for scope in scopes or [f"{WILDCARD}:read"]:
             resource, _, action = scope.partition(":")
-            if action not in ACTIONS or (resource != WILDCARD and scope not in known):
-                raise CommandError(f"Unknown scope {scope!r}; use resource:read or resource:write (or *:read).")
+            if (resource == WILDCARD and action not in ACTIONS) or (resource != WILDCARD and scope not in known):
+                raise CommandError(f"Unknown scope {scope!r}; use resource:read or resource:write (or *:read), "
+                                   "or routing:resolve.")
             permissions.setdefault(resource, []).append(action)
         return permissions

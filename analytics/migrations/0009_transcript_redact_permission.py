@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0007_verbose_names'),
+        ('analytics', '0008_calls_active_tenant_index'),
     ]
 
     operations = [

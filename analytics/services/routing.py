@@ -1,0 +1,289 @@
+"""Call routing for the voice runtime: which tenant, agent and agent version answer a dialed number.
+
+`call_resolve(...)` is what `POST /api/v1/routing/resolve/` runs (docs/api.md, "Call routing").
+It lives in analytics because resolving reserves capacity by creating the call row.
+
+How capacity is exact
+---------------------
+A tenant's active calls are its `calls` rows with status initiated, ringing or answered that
+started less than `AYBIZA_ROUTING["STALE_CALL_MINUTES"]` ago (the lifecycle the runtime already
+reports through /calls/). Resolve takes the tenant row's lock (`SELECT ... FOR NO KEY UPDATE`),
+counts, and, when there is room, creates the call row (`initiated`, with the runtime's
+`call_sid`) before the lock is released at commit. Concurrent resolves of one tenant therefore
+run one after the other between lock and commit: at the limit exactly the limit is admitted,
+whatever the number of processes. The runtime then continues the same row with
+`PATCH /api/v1/calls/{call_id}/` (ringing, answered, completed...), which frees the slot.
+A call that never reports its end stops counting once it is older than the stale window, and
+`expire_stale_calls` marks it failed (metadata.expired) so the books match.
+A SIP trunk's limit (`sip_trunks.max_concurrent_calls`; a number is on a trunk when
+`phone_numbers.settings.sip_trunk_id` names one of its tenant's trunks) is counted the same
+way, under the same tenant lock.
+
+Resolving the same `call_sid` again (a runtime retry) answers the call already created,
+without taking a second slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Tenant
+from agents import experiment_schema
+from agents.models import AgentVersion
+from telephony.models import PhoneNumber, SipTrunk
+
+from .ingestion import call_create, call_update
+from ..models import Call
+from .routing_snapshot import version_snapshot
+
+ACTIVE = ("initiated", "ringing", "answered")
+LIVE_TENANT = ("active", "trial")
+LIVE_ORGANIZATION = ("active",)
+AGENT_FIELDS = ("latency_optimization_level", "max_turn_time_ms", "interruption_threshold", "context_window_size",
+                "temperature", "phone_integration_type", "edge_optimization")
+# What resolve reads of the number and its owners (the wide JSON columns stay in the database).
+NUMBER_COLUMNS = (
+    "id", "number", "status", "settings", "tenant_id", "organization_id", "agent_id",
+    "tenant__id", "tenant__slug", "tenant__name", "tenant__status", "tenant__organization_id",
+    "tenant__max_concurrent_calls", "tenant__organization__id", "tenant__organization__status",
+    "agent__id", "agent__name", "agent__status", "agent__tenant_id", "agent__organization_id",
+    *(f"agent__{name}" for name in AGENT_FIELDS),
+)
+CALL_COLUMNS = ("id", "call_sid", "status", "phone_number_id", "agent_version_id", "metadata", "tenant_id")
+
+
+@dataclass
+class ResolveRefused(Exception):
+    """A machine-readable refusal: `code` is stable, `status` the HTTP status the API answers."""
+
+    code: str
+    message: str
+    status: int = 409
+    details: dict = field(default_factory=dict)
+
+    def __str__(self):
+        return self.message
+
+
+def e164(value, name: str) -> str:
+    """`value` as E.164 (ValidationError naming `name` unless it is a valid international number)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({name: "An E.164 phone number (+ and country code)."})
+    try:
+        parsed = phonenumbers.parse(value.strip(), None)
+    except phonenumbers.NumberParseException:
+        raise ValidationError({name: "An E.164 phone number (+ and country code)."}) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError({name: "Not a valid phone number."})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def stale_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=settings.AYBIZA_ROUTING["STALE_CALL_MINUTES"])
+
+
+def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
+    """Calls of the tenant (or of one of its trunks) that hold a concurrency slot now."""
+    now = now or timezone.now()
+    calls = Call.objects.filter(tenant_id=tenant_id, status__in=ACTIVE, start_time__gte=stale_before(now))
+    if trunk_id is not None:
+        calls = calls.filter(phone_number__settings__sip_trunk_id=str(trunk_id))
+    return calls.count()
+
+
+def _refuse(code: str, message: str, http: int = 409, **details):
+    raise ResolveRefused(code, message, http, details)
+
+
+def _number_row(number: str, *, tenant_id, organization_id) -> PhoneNumber:
+    rows = PhoneNumber.objects.select_related("tenant", "tenant__organization", "agent").filter(number=number).only(
+        *NUMBER_COLUMNS).order_by()
+    if tenant_id is not None:
+        rows = rows.filter(tenant_id=tenant_id)
+    elif organization_id is not None:
+        rows = rows.filter(organization_id=organization_id)
+    row = next(iter(rows[:1]), None)
+    if row is None:
+        _refuse("number_unknown", f"No phone number {number} is known here.", 404, number=number)
+    return row
+
+
+def _check_route(row: PhoneNumber) -> None:
+    """The refusals that do not depend on capacity, in the order the runtime should read them."""
+    tenant, organization, agent = row.tenant, row.tenant.organization, row.agent
+    if row.status != "active":
+        _refuse("number_inactive", f"Phone number {row.number} is {row.status}.", number=row.number, status=row.status)
+    if organization.status not in LIVE_ORGANIZATION:
+        _refuse("organization_suspended", f"The organization of this number is {organization.status}.",
+                organization_status=organization.status)
+    if tenant.status not in LIVE_TENANT:
+        _refuse("tenant_suspended", f"The tenant of this number is {tenant.status}.", tenant_status=tenant.status)
+    if agent is None:
+        _refuse("no_agent", f"Phone number {row.number} has no agent assigned.", number=row.number)
+    if agent.status != "active":
+        _refuse("agent_inactive", f"Agent {agent.name} is {agent.status}.", agent_id=str(agent.id),
+                agent_status=agent.status)
+
+
+def _choose_version(agent, caller: str, now) -> tuple[AgentVersion, dict | None]:
+    """The published version, or the experiment's variant for this caller."""
+    versions = {v.id: v for v in AgentVersion.objects.filter(agent=agent, status__in=("published", "testing"))
+                .only("id", "version", "status", "is_published", "a_b_test_config", "agent_id")}
+    published = next((v for v in versions.values() if v.is_published), None)
+    if published is None:
+        _refuse("nothing_published", f"Agent {agent.name} has no published version.", agent_id=str(agent.id))
+    config = published.a_b_test_config
+    if not experiment_schema.is_running(config, now):
+        return published, None
+    chosen_id = experiment_schema.assign(config, caller)
+    chosen = versions.get(uuid.UUID(chosen_id))
+    experiment = {"experiment_id": config["experiment_id"], "variant_version_id": chosen_id,
+                  "bucket": experiment_schema.bucket(config["experiment_id"], caller)}
+    if chosen is None:  # the variant was archived since: its callers get the published version
+        experiment["variant_version_id"] = str(published.id)
+        experiment["fallback"] = True
+        chosen = published
+    return chosen, experiment
+
+
+def _answer(call: Call, row: PhoneNumber, version_id, experiment, *, limit, active, trunk, trunk_active) -> dict:
+    tenant, agent = row.tenant, row.agent
+    snapshot = version_snapshot(version_id, tenant_id=tenant.id, organization_id=tenant.organization_id)
+    return {
+        "call_id": str(call.id),
+        "call_sid": call.call_sid,
+        "organization_id": str(tenant.organization_id),
+        "tenant": {"id": str(tenant.id), "slug": tenant.slug, "name": tenant.name},
+        "phone_number": {"id": str(row.id), "number": row.number, "settings": row.settings},
+        "agent": {"id": str(agent.id), "name": agent.name,
+                  **{name: _plain(getattr(agent, name)) for name in AGENT_FIELDS}},
+        "agent_version": snapshot,
+        "experiment": experiment,
+        "concurrency": {"limit": limit, "active": active, "remaining": None if limit is None else max(limit - active, 0)},
+        "trunk": None if trunk is None else {
+            "id": str(trunk.id), "name": trunk.name, "limit": trunk.max_concurrent_calls, "active": trunk_active,
+            "remaining": None if trunk.max_concurrent_calls is None else max(trunk.max_concurrent_calls - trunk_active, 0),
+        },
+    }
+
+
+def _plain(value):
+    return str(value) if hasattr(value, "as_tuple") else value  # Decimal -> str, as the API renders decimals
+
+
+def _trunk_of(row: PhoneNumber) -> SipTrunk | None:
+    value = row.settings.get("sip_trunk_id") if isinstance(row.settings, dict) else None
+    try:
+        trunk_id = uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+    if trunk_id is None:
+        return None
+    return SipTrunk.objects.filter(pk=trunk_id, tenant_id=row.tenant_id).only(
+        "id", "name", "max_concurrent_calls", "tenant_id").first()
+
+
+@transaction.atomic
+def call_resolve(
+    *, to_number: str, from_number: str, call_sid: str, tenant_id=None, organization_id=None,
+    actor=None, api_key=None, request=None, now=None,
+) -> dict:
+    """Route an incoming call: the answer for the runtime, and the call row that holds its slot.
+
+    `tenant_id` / `organization_id` narrow which numbers the caller may resolve (a tenant key,
+    an organization key); both None is the platform's runtime (any number). Raises
+    ValidationError (bad input, naming the field) or ResolveRefused (code, status, details).
+    """
+    number = e164(to_number, "to")
+    if not isinstance(from_number, str) or not from_number.strip() or len(from_number.strip()) > 20:
+        raise ValidationError({"from": "The caller's number (E.164, or the carrier's text such as 'anonymous')."})
+    caller = from_number.strip()
+    try:
+        caller = e164(caller, "from")
+    except ValidationError:
+        pass  # withheld or non-numeric caller ids are kept as sent: still a stable sticky key
+    if not isinstance(call_sid, str) or not call_sid.strip() or len(call_sid) > 255:
+        raise ValidationError({"call_sid": "The runtime's call id (1 to 255 characters)."})
+    now = now or timezone.now()
+
+    row = _number_row(number, tenant_id=tenant_id, organization_id=organization_id)
+    existing = next(iter(Call.objects.filter(call_sid=call_sid).only(*CALL_COLUMNS).order_by()[:1]), None)
+    if existing is not None:
+        return _retry(existing, row, tenant_id=tenant_id, organization_id=organization_id, now=now)
+    _check_route(row)
+    version, experiment = _choose_version(row.agent, caller, now)
+
+    # Capacity: the tenant's lock orders concurrent resolves; counted and reserved under it.
+    tenant = Tenant.objects.select_for_update(no_key=True).only(
+        "id", "status", "max_concurrent_calls", "organization_id").get(pk=row.tenant_id)
+    if tenant.status not in LIVE_TENANT:  # suspended while we were on our way to the lock
+        _refuse("tenant_suspended", f"The tenant of this number is {tenant.status}.", tenant_status=tenant.status)
+    limit = tenant.max_concurrent_calls
+    active = active_calls(tenant_id=tenant.id, now=now)
+    if limit is not None and active >= limit:
+        _refuse("tenant_at_capacity", f"The tenant has {active} of {limit} concurrent calls (max_concurrent_calls).",
+                429, limit=limit, active=active)
+    trunk = _trunk_of(row)
+    trunk_active = 0
+    if trunk is not None:
+        trunk_active = active_calls(tenant_id=tenant.id, now=now, trunk_id=trunk.id)
+        if trunk.max_concurrent_calls is not None and trunk_active >= trunk.max_concurrent_calls:
+            _refuse("trunk_at_capacity", f"SIP trunk {trunk.name} has {trunk_active} of {trunk.max_concurrent_calls} "
+                    "concurrent calls.", 429, trunk_id=str(trunk.id), limit=trunk.max_concurrent_calls,
+                    active=trunk_active)
+    metadata = {"routing": {"resolved_at": now.isoformat()}}
+    if experiment:
+        metadata["routing"].update(experiment)
+    call = call_create(
+        tenant=row.tenant, actor=actor, api_key=api_key, request=request,
+        call_sid=call_sid, direction="inbound", status="initiated", from_number=caller[:20], to_number=number,
+        start_time=now, agent=row.agent, agent_version=version, phone_number=row, metadata=metadata,
+    )
+    return _answer(call, row, version.id, experiment, limit=limit, active=active + 1, trunk=trunk,
+                   trunk_active=trunk_active + (1 if trunk else 0))
+
+
+def _retry(call: Call, row: PhoneNumber, *, tenant_id, organization_id, now) -> dict:
+    """The same call_sid again: the same answer if it is this number's live call; a refusal otherwise."""
+    if call.phone_number_id != row.id or call.status not in ACTIVE or call.agent_version_id is None:
+        _refuse("call_sid_conflict", "This call_sid is already used by another or a finished call.",
+                call_sid=call.call_sid)
+    experiment = (call.metadata or {}).get("routing") or {}
+    experiment = {k: experiment[k] for k in ("experiment_id", "variant_version_id", "bucket", "fallback")
+                  if k in experiment} or None
+    limit = Tenant.objects.values_list("max_concurrent_calls", flat=True).get(pk=row.tenant_id)
+    active = active_calls(tenant_id=row.tenant_id, now=now)
+    trunk = _trunk_of(row)
+    trunk_active = active_calls(tenant_id=row.tenant_id, now=now, trunk_id=trunk.id) if trunk else 0
+    return _answer(call, row, call.agent_version_id, experiment, limit=limit, active=active, trunk=trunk,
+                   trunk_active=trunk_active)
+
+
+def expire_stale_calls(*, now=None, actor=None) -> int:
+    """Mark every call still initiated/ringing/answered past the stale window as failed; returns how many.
+
+    Each goes through the call lifecycle service (its own transaction and audit row), with
+    metadata.expired = true and end_time = now. Idempotent: a second run finds nothing.
+    """
+    now = now or timezone.now()
+    minutes = settings.AYBIZA_ROUTING["STALE_CALL_MINUTES"]
+    ids = list(Call.objects.filter(status__in=ACTIVE, start_time__lt=stale_before(now)).values_list("id", flat=True))
+    done = 0
+    for call_id in ids:
+        with transaction.atomic():
+            call = Call.objects.select_for_update().filter(pk=call_id, status__in=ACTIVE).first()
+            if call is None:  # it reported its end meanwhile
+                continue
+            metadata = {**(call.metadata or {}), "expired": True,
+                        "expired_reason": f"no end reported within {minutes} minutes"}
+            call_update(call=call, actor=actor, changes={"status": "failed", "end_time": now, "metadata": metadata})
+            done += 1
+    return done
