@@ -3,8 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
-from accounts.services import platform_organization_get_or_create
+from accounts.models import Organization, Role
 from analytics.models import CallTranscript
 from security_app.models import AuditLog
 from tests import factories as f
@@ -16,7 +15,7 @@ URL = reverse("admin:analytics_calltranscript_changelist") + "?period=all"
 
 
 def staff(*permissions):
-    role = Role.objects.create(organization=platform_organization_get_or_create(), name="PII " + "/".join(permissions),
+    role = Role.objects.create(organization=Organization.objects.platform(), name="PII " + "/".join(permissions),
                                scope="organization",
                                permissions={"backoffice": {"staff": True, "superuser": False,
                                                            "permissions": list(permissions)}})
