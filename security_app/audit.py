@@ -45,7 +45,8 @@ def _request_meta(request) -> dict:
     if request is None:
         return {}
     meta = getattr(request, "META", {}) or {}
-    request_id = meta.get("HTTP_X_REQUEST_ID") or getattr(request, "request_id", None)
+    # Ours only (aybiza/api/middleware.py): a client's X-Request-ID is not unique, so never the audit's id.
+    request_id = getattr(request, "request_id", None)
     try:
         request_id = uuid.UUID(str(request_id)) if request_id else None
     except ValueError:
