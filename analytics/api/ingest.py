@@ -24,6 +24,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
+from aybiza.api.parsers import bad_text
+from aybiza.db.timebounds import MESSAGE as TIME_RANGE_MESSAGE, in_range
+
 from aybiza.errors import TransitionRefused
 from security_app.audit import audit_record, snapshot
 
@@ -47,7 +50,10 @@ CALL_SNAPSHOT = ["status", "start_time", "answer_time", "end_time", "duration_se
 
 
 def _check_times(call: Call) -> None:
-    errors = {}
+    errors = {name: TIME_RANGE_MESSAGE for name in ("start_time", "answer_time", "end_time")
+              if getattr(call, name) is not None and not in_range(getattr(call, name))}
+    if errors:
+        raise ValidationError(errors)
     if call.answer_time and call.answer_time < call.start_time:
         errors["answer_time"] = "Cannot be before start_time."
     if call.end_time and call.end_time < (call.answer_time or call.start_time):
@@ -101,6 +107,9 @@ def _text(row, name, errors, index, *, max_length, required=True, default=None):
     if not isinstance(value, str) or len(value) > max_length:
         errors[f"{index}.{name}"] = f"A string of at most {max_length} characters."
         return None
+    if bad_text(value):
+        errors[f"{index}.{name}"] = bad_text(value)
+        return None
     return value
 
 
@@ -143,9 +152,13 @@ def parse_chunk(rows, start: int, stop: int, owners: dict[str, str], errors: dic
             when = fromiso(row.get("timestamp"))
             if when.tzinfo is None:
                 raise ValueError
+            if not in_range(when):
+                raise OverflowError
             stamp = when.isoformat()  # normalised: PostgreSQL reads every form Python's parser accepts as this
         except (TypeError, ValueError):
             errors[f"{index}.timestamp"] = "An ISO 8601 timestamp with a time zone."
+        except OverflowError:
+            errors[f"{index}.timestamp"] = TIME_RANGE_MESSAGE
         sid = row.get("call_sid")
         owner = owners.get(sid) if isinstance(sid, str) else None
         if owner is None:

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from aybiza.api.fields import BoundedDateTimeField
+
 from agents.models import Agent, AgentVersion
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer
 from telephony.models import PhoneNumber
@@ -97,7 +99,7 @@ class DetailedMetricSerializer(serializers.ModelSerializer):
 class MetricInputSerializer(serializers.Serializer):
     """One metric of a bulk request (documentation: the bulk endpoint validates rows itself, fast)."""
 
-    timestamp = serializers.DateTimeField()
+    timestamp = BoundedDateTimeField()
     call_sid = serializers.CharField(max_length=255, required=False, help_text="Defaults to the request's call_sid.")
     metric_type = serializers.ChoiceField(choices=DetailedMetric._meta.get_field("metric_type").choices)
     metric_name = serializers.CharField(max_length=100)

@@ -8,4 +8,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import schema  # noqa: F401  (schema extensions register on import)
+        from . import fields, schema  # noqa: F401  (schema extensions register on import)
+
+        fields.install()  # client-set times stay within aybiza/db/timebounds.py's range
