@@ -28,6 +28,7 @@ from aybiza.api.parsers import bad_text
 from aybiza.db.timebounds import MESSAGE as TIME_RANGE_MESSAGE, in_range
 
 from aybiza.errors import TransitionRefused
+from telephony.e164 import e164
 from security_app.audit import audit_record, snapshot
 
 from ..choices import MetricType
@@ -49,7 +50,23 @@ METRIC_COLUMNS = (
 CALL_SNAPSHOT = ["status", "start_time", "answer_time", "end_time", "duration_seconds", "cost_usd"]
 
 
+def _check_numbers(call: Call) -> None:
+    """from_number / to_number are real phone numbers, stored in E.164."""
+    errors = {}
+    for name in ("from_number", "to_number"):
+        value = getattr(call, name)
+        if value in (None, ""):
+            continue
+        try:
+            setattr(call, name, e164(value, field=name))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_times(call: Call) -> None:
+    _check_numbers(call)
     errors = {name: TIME_RANGE_MESSAGE for name in ("start_time", "answer_time", "end_time")
               if getattr(call, name) is not None and not in_range(getattr(call, name))}
     if errors:
