@@ -1,9 +1,11 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from agents.models import Agent
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin
 
 from ..choices import AcquisitionMethod
+from ..e164 import e164
 from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
 
 
@@ -72,6 +74,12 @@ class PortingRequestSerializer(TenantOwnedSerializer):
                   "processed_by", "created_at", "updated_at")
         read_only_fields = ("organization", "status", "provider_response", "estimated_completion",
                             "actual_completion", "created_by", "processed_by")
+
+    def validate_phone_number(self, value):
+        try:
+            return e164(value, field="phone_number")  # stored in E.164 (the model's rule checks it again)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["phone_number"]) from None
 
 
 class SipTrunkSerializer(TenantOwnedSerializer):
