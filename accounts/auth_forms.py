@@ -5,13 +5,14 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 
-from .lockout import is_locked, register_failure
+from .lockout import is_locked, locked_or_busy_until, register_failure, release_attempt, reserve_attempt
 from .models import User
 
 
 def locked_error(user: User) -> ValidationError:
+    until = user.locked_until if is_locked(user) else locked_or_busy_until(user)
     return ValidationError(
-        f"This account is locked until {user.locked_until:%H:%M} UTC after too many failed sign-ins.", code="locked"
+        f"This account is locked until {until:%H:%M} UTC after too many failed sign-ins.", code="locked"
     )
 
 
@@ -21,14 +22,21 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
     def clean(self):
         email = (self.cleaned_data.get("username") or "").strip().lower()
         user = User.objects.filter(email=email).first() if email else None
-        if user is not None and is_locked(user):
-            raise locked_error(user)
+        slot = None
+        if user is not None:
+            if is_locked(user):
+                raise locked_error(user)
+            slot = reserve_attempt(user)  # counted before the password is checked (atomic)
+            if slot is None:
+                raise locked_error(user)
         try:
             return super().clean()
         except ValidationError as exc:
             if user is not None and getattr(exc, "code", None) in ("invalid_login", "inactive"):
-                if register_failure(user, request=self.request, stage="password"):
+                if register_failure(user, request=self.request, stage="password", reserved=slot):
                     raise locked_error(user) from exc
+            elif user is not None:
+                release_attempt(user)
             raise
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .auth_forms import StaffAuthenticationForm, TOTPForm, locked_error
-from .lockout import is_locked, register_failure, register_success
+from .lockout import is_locked, register_failure, register_success, release_attempt, reserve_attempt
 from .mfa import mfa_enable, mfa_new_secret, mfa_verify, provisioning_uri, qr_svg
 from .models import User
 
@@ -40,8 +40,10 @@ def _safe_next(request, default: str) -> str:
 
 
 def _finish_login(request, user, backend, next_url):
+    """Sign in, unless the account got locked while this attempt's secret was being checked (None)."""
+    if not register_success(user):
+        return None
     auth_login(request, user, backend=backend)
-    register_success(user)
     return HttpResponseRedirect(next_url)
 
 
@@ -55,13 +57,18 @@ def login_view(site, request, extra_context=None):
         if form.is_valid():
             user = form.get_user()
             if user.mfa_enabled and user.mfa_secret:
-                request.session.cycle_key()
-                request.session[PENDING_USER] = str(user.pk)
-                request.session[PENDING_BACKEND] = user.backend
-                request.session[PENDING_AT] = time.time()
-                request.session[PENDING_NEXT] = next_url
-                return HttpResponseRedirect(reverse("admin:login_mfa", current_app=site.name))
-            return _finish_login(request, user, user.backend, next_url)
+                if release_attempt(user):
+                    request.session.cycle_key()
+                    request.session[PENDING_USER] = str(user.pk)
+                    request.session[PENDING_BACKEND] = user.backend
+                    request.session[PENDING_AT] = time.time()
+                    request.session[PENDING_NEXT] = next_url
+                    return HttpResponseRedirect(reverse("admin:login_mfa", current_app=site.name))
+            else:
+                done = _finish_login(request, user, user.backend, next_url)
+                if done is not None:
+                    return done
+            form.add_error(None, locked_error(user))  # locked while the password was being checked
     else:
         form = StaffAuthenticationForm(request)
     context = {
@@ -84,15 +91,20 @@ def login_mfa_view(site, request):
         return HttpResponseRedirect(login_url)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if is_locked(user):
+        slot = None if is_locked(user) else reserve_attempt(user)  # counted before the code is checked
+        if slot is None:
             form.add_error(None, locked_error(user))
         elif mfa_verify(user, form.cleaned_data["code"]):
             backend, next_url = request.session[PENDING_BACKEND], request.session.get(PENDING_NEXT) or "/"
-            for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
-                request.session.pop(key, None)
-            return _finish_login(request, user, backend, next_url)
+            done = _finish_login(request, user, backend, next_url)
+            if done is None:
+                form.add_error(None, locked_error(user))
+            else:
+                for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
+                    request.session.pop(key, None)
+                return done
         else:
-            if register_failure(user, request=request, stage="totp"):
+            if register_failure(user, request=request, stage="totp", reserved=slot):
                 for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
                     request.session.pop(key, None)
                 messages.error(request, str(locked_error(user).message))
