@@ -48,6 +48,31 @@ class TOTPForm(forms.Form):
     )
 
 
+class MfaSetupForm(TOTPForm):
+    """Enrollment: the new authenticator's code, plus (when MFA is already on) proof it is really the user."""
+
+    current = forms.CharField(
+        max_length=128, required=False, label="Current code or password",
+        help_text="Two-factor authentication is on: confirm with a code from your current authenticator "
+                  "(or a recovery code) or your password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, reauthenticate: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reauthenticate = reauthenticate
+        if not reauthenticate:
+            del self.fields["current"]
+        else:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
+
+    def clean_current(self):
+        value = self.cleaned_data.get("current") or ""
+        if self.reauthenticate and not value:
+            raise ValidationError("Required to replace your authenticator.", code="required")
+        return value
+
+
 class StaffPasswordChangeForm(PasswordChangeForm):
     """Changing one's password also clears must_change_password (password_changed_at is set by set_password)."""
 

@@ -18,8 +18,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .auth_forms import StaffAuthenticationForm, TOTPForm, locked_error
-from .lockout import is_locked, register_failure, register_success, release_attempt, reserve_attempt
+from .auth_forms import MfaSetupForm, StaffAuthenticationForm, TOTPForm, locked_error
+from .lockout import (
+    is_locked, reauthenticate, register_failure, register_success, release_attempt, reserve_attempt,
+)
 from .mfa import mfa_enable, mfa_new_secret, mfa_verify, provisioning_uri, qr_svg
 from .models import User
 
@@ -121,7 +123,13 @@ def mfa_setup_view(site, request):
     user = request.user
     secret = request.session.get(SETUP_SECRET) or mfa_new_secret()
     request.session[SETUP_SECRET] = secret
-    form = TOTPForm(request.POST or None)
+    already = bool(user.mfa_enabled and user.mfa_secret)
+    # Replacing an authenticator needs the current one (or the password): a hijacked session cannot.
+    form = MfaSetupForm(request.POST or None, reauthenticate=already)
+    if request.method == "POST" and form.is_valid() and already:
+        if not reauthenticate(user, form.cleaned_data["current"], request=request, check=_current_secret_ok):
+            form.add_error("current", locked_error(user) if is_locked(user) else
+                           "That is neither a current code nor your password.")
     if request.method == "POST" and form.is_valid():
         codes = mfa_enable(user, secret=secret, code=form.cleaned_data["code"])
         if codes is not None:
@@ -134,9 +142,13 @@ def mfa_setup_view(site, request):
         form.add_error("code", "That code does not match. Check the time on your phone and try the current code.")
     uri = provisioning_uri(user, secret)
     context = {**site.each_context(request), "title": "Set up two-factor authentication", "subtitle": None,
-               "form": form, "qr_svg": qr_svg(uri), "secret": secret, "already": user.mfa_enabled}
+               "form": form, "qr_svg": qr_svg(uri), "secret": secret, "already": already}
     request.current_app = site.name
     return TemplateResponse(request, "admin/aybiza/mfa_setup.html", context)
+
+
+def _current_secret_ok(user, secret: str) -> bool:
+    return user.check_password(secret) or mfa_verify(user, secret)
 
 
 def require_mfa() -> bool:

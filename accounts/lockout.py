@@ -127,3 +127,20 @@ def _security_event(user, request, attempts, until, stage):
         automated_response={"action": "account_locked", "until": until.isoformat()},
         risk_score="0.80",
     )
+
+
+def reauthenticate(user: User, secret: str, *, request=None, check) -> bool:
+    """A signed-in user proves it is them again (before an MFA change); failures count towards the lockout.
+
+    `check(user, secret) -> bool` is the proof (password or current TOTP/recovery code).
+    """
+    if is_locked(user):
+        return False
+    slot = reserve_attempt(user)
+    if slot is None:
+        return False
+    if check(user, secret):
+        release_attempt(user)
+        return True
+    register_failure(user, request=request, stage="reauthentication", reserved=slot)
+    return False
