@@ -18,6 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from aybiza.api import auth_throttle
+from aybiza.api.network import client_ip
+
 from .auth_forms import MfaSetupForm, StaffAuthenticationForm, TOTPForm, locked_error
 from .lockout import (
     is_locked, reauthenticate, register_failure, register_success, release_attempt, reserve_attempt,
@@ -54,9 +57,21 @@ def login_view(site, request, extra_context=None):
     if request.method == "GET" and site.has_permission(request):
         return HttpResponseRedirect(index)
     next_url = _safe_next(request, index)
-    if request.method == "POST":
+    address = client_ip(request)
+    status = 200
+    wait = auth_throttle.retry_after(address, "admin") if request.method == "POST" else 0
+    if wait:  # this address failed too often: no account lookup, no password check
+        form = StaffAuthenticationForm(request)
+        form.errors  # noqa: B018 - runs the (unbound) form's cleaning so an error can be added
+        form.cleaned_data = {}
+        form.add_error(None, f"Too many failed sign-ins from your address. Try again in {wait} s.")
+        status = 429
+    elif request.method == "POST":
         form = StaffAuthenticationForm(request, data=request.POST)
-        if form.is_valid():
+        if not form.is_valid() and _failed_sign_in(form):
+            wait = auth_throttle.record_failure(address, "admin")
+            status = 429 if wait else 200
+        elif form.is_valid():
             user = form.get_user()
             if user.mfa_enabled and user.mfa_secret:
                 if release_attempt(user):
@@ -79,7 +94,11 @@ def login_view(site, request, extra_context=None):
         "site_name": site.site_title, **(extra_context or {}),
     }
     request.current_app = site.name
-    return TemplateResponse(request, site.login_template or "admin/login.html", context)
+    return TemplateResponse(request, site.login_template or "admin/login.html", context, status=status)
+
+
+def _failed_sign_in(form) -> bool:
+    return any(e.code in ("invalid_login", "inactive", "locked") for e in form.errors.as_data().get("__all__", []))
 
 
 def login_mfa_view(site, request):
@@ -106,6 +125,7 @@ def login_mfa_view(site, request):
                     request.session.pop(key, None)
                 return done
         else:
+            auth_throttle.record_failure(client_ip(request), "admin")
             if register_failure(user, request=request, stage="totp", reserved=slot):
                 for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
                     request.session.pop(key, None)

@@ -158,6 +158,9 @@ AYBIZA_API = {
     "ACCESS_LOG_MODE": env("AYBIZA_API_ACCESS_LOG_MODE", default="background"),
     # Deepest JSON nesting a request body (or an admin JSON field) may have (400 beyond).
     "MAX_JSON_DEPTH": 32,
+    # Failed authentications (API keys, admin sign-in) per client address and window before 429.
+    "AUTH_FAILURE_LIMIT": env.int("AYBIZA_AUTH_FAILURE_LIMIT", default=30),
+    "AUTH_FAILURE_WINDOW_SECONDS": 300,
     "ACCESS_LOG_FLUSH_SECONDS": 1.0,
     # api_keys.last_used_at / usage_count are written at most this often per key.
     "USAGE_WRITE_INTERVAL_SECONDS": 60,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import models
 
 from aybiza.api.network import client_ip
+from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
 
 from .models import AuditLog
 
@@ -32,11 +33,17 @@ def _json_safe(value):
 
 
 def snapshot(instance: models.Model, fields) -> dict:
-    """{field: value} for the audit's before/after, JSON-safe; a FK gives its id."""
+    """{field: value} for the audit's before/after, JSON-safe; a FK gives its id.
+
+    An encrypted column is never copied: only whether it is set ("(encrypted)") or not (None).
+    """
     result = {}
     for name in fields:
         field = instance._meta.get_field(name)
         value = getattr(instance, field.attname)
+        if isinstance(field, (EncryptedTextField, EncryptedJSONField)):
+            result[name] = None if value in (None, "", {}, []) else "(encrypted)"
+            continue
         result[name] = _json_safe(value)
     return result
 

@@ -103,3 +103,10 @@ def test_require_permission(ops):
     require_permission(ops, "telephony.approve_portingrequest")
     with pytest.raises(PermissionDenied):
         require_permission(ops, "security_app.revoke_apikey")
+
+
+def test_snapshot_never_copies_an_encrypted_column(tenant):
+    trunk = f.SipTrunkFactory(tenant=tenant, credentials={"password": "never-in-the-audit"})
+    data = snapshot(trunk, ["name", "credentials"])
+    assert data == {"name": trunk.name, "credentials": "(encrypted)"}
+    assert snapshot(f.SipTrunkFactory(tenant=tenant, credentials=None), ["credentials"]) == {"credentials": None}
