@@ -1,4 +1,5 @@
-"""Encrypted columns never render their plaintext in the ops console, whoever looks.
+"""Encrypted columns never render their plaintext in the ops console, whoever looks
+(and a JSON value nested too deeply is never rendered: it would recurse).
 
 Editing an encrypted column uses a write-only form field (forms.SecretTextField
 / SecretJSONField), but Django renders a field WITHOUT a form field (the
@@ -12,7 +13,12 @@ whether a value is set, for every page, model and permission level.
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags import admin_list
 
+from django.db import models
+
 from aybiza.db.fields import EncryptedJSONField, EncryptedTextField
+from aybiza.json_limits import too_deep
+
+TOO_DEEP_DISPLAY = "(JSON nested too deeply to show)"
 
 MASK = "•••••• (set; encrypted, never shown)"
 
@@ -28,6 +34,8 @@ def _guard(display_for_field):
     def display(value, field, empty_value_display, *args, **kwargs):
         if isinstance(field, (EncryptedTextField, EncryptedJSONField)):
             return masked(value, empty_value_display)
+        if isinstance(field, models.JSONField) and too_deep(value):
+            return TOO_DEEP_DISPLAY  # json.dumps would recurse over it
         return display_for_field(value, field, empty_value_display, *args, **kwargs)
 
     display.aybiza_masks_secrets = True
