@@ -24,3 +24,13 @@ def e164(raw, *, field: str = "number", region: str | None = None) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError({field: f"{text!r} is not a valid phone number."})
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def serializer_e164(value, field: str) -> str:
+    """e164() for a DRF validate_<field> method: a DRF ValidationError with the message."""
+    from rest_framework import serializers
+
+    try:
+        return e164(value, field=field)
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict[field]) from None

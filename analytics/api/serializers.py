@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from aybiza.api.fields import BoundedDateTimeField
-
 from agents.models import Agent, AgentVersion
+from aybiza.api.fields import BoundedDateTimeField
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer
+from telephony.e164 import serializer_e164
 from telephony.models import PhoneNumber
 
 from ..choices import CallStatus
@@ -36,6 +36,12 @@ class CallSerializer(TenantOwnedSerializer):
         read_only_fields = ("organization",)
         # call_sid uniqueness is the database's (409): a pre-check could not see other tenants' calls (RLS).
         extra_kwargs = {"call_sid": {"validators": []}}
+
+    def validate_from_number(self, value):
+        return serializer_e164(value, "from_number")
+
+    def validate_to_number(self, value):
+        return serializer_e164(value, "to_number")
 
     def get_fields(self):
         fields = super().get_fields()

@@ -151,6 +151,8 @@ class DetailedMetricViewSet(TimeSeriesMixin, ReadOnlyViewSet):
             raise exceptions.ValidationError({"metrics": ["Send an object with a `metrics` list."]})
         rows = request.data.get("metrics")
         default_sid = request.data.get("call_sid")
+        if default_sid is not None and (not isinstance(default_sid, str) or len(default_sid) > 255):
+            raise exceptions.ValidationError({"call_sid": ["A string of at most 255 characters."]})
         if default_sid is not None and isinstance(rows, list):
             for row in rows:
                 if isinstance(row, dict):

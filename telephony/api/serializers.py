@@ -1,11 +1,10 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from agents.models import Agent
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin
 
 from ..choices import AcquisitionMethod
-from ..e164 import e164
+from ..e164 import serializer_e164
 from ..models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
 
 
@@ -34,6 +33,10 @@ class PhoneNumberSerializer(VersionedSerializerMixin, TenantOwnedSerializer):
             for name in ("number", "acquisition_method", "provider", "region"):
                 fields[name].read_only = True
         return fields
+
+    def validate_number(self, value):
+        serializer_e164(value, "number")  # named with the other field errors; the service stores its split
+        return value
 
 
 class PhoneNumberReservationSerializer(TenantOwnedSerializer):
@@ -76,10 +79,7 @@ class PortingRequestSerializer(TenantOwnedSerializer):
                             "actual_completion", "created_by", "processed_by")
 
     def validate_phone_number(self, value):
-        try:
-            return e164(value, field="phone_number")  # stored in E.164 (the model's rule checks it again)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict["phone_number"]) from None
+        return serializer_e164(value, "phone_number")  # stored in E.164 (the model's rule checks it again)
 
 
 class SipTrunkSerializer(TenantOwnedSerializer):
