@@ -45,8 +45,9 @@ def _bad_input(request):
         for value in (name, *values):
             problem = bad_text(value)
             if problem:
+                field = "query" if bad_text(name) else name  # a bad parameter name cannot name itself
                 return json_error(400, "validation_error", "Invalid query parameter.", request,
-                                  fields={bad_text(name) and "query" or name: [problem]})
+                                  fields={field: [problem]})
     return None
 
 
