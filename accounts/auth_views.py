@@ -18,8 +18,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .auth_forms import StaffAuthenticationForm, TOTPForm, locked_error
-from .services.lockout import is_locked, register_failure, register_success
+from aybiza.api import auth_throttle
+from aybiza.core.network import client_ip
+
+from .auth_forms import MfaSetupForm, StaffAuthenticationForm, TOTPForm, locked_error
+from .services.lockout import (
+    is_locked, reauthenticate, register_failure, register_success, release_attempt, reserve_attempt,
+)
 from .services.mfa import mfa_enable, mfa_new_secret, mfa_verify, provisioning_uri, qr_svg
 from .models import User
 
@@ -40,8 +45,10 @@ def _safe_next(request, default: str) -> str:
 
 
 def _finish_login(request, user, backend, next_url):
+    """Sign in, unless the account got locked while this attempt's secret was being checked (None)."""
+    if not register_success(user):
+        return None
     auth_login(request, user, backend=backend)
-    register_success(user)
     return HttpResponseRedirect(next_url)
 
 
@@ -50,18 +57,35 @@ def login_view(site, request, extra_context=None):
     if request.method == "GET" and site.has_permission(request):
         return HttpResponseRedirect(index)
     next_url = _safe_next(request, index)
-    if request.method == "POST":
+    address = client_ip(request)
+    status = 200
+    wait = auth_throttle.retry_after(address, "admin") if request.method == "POST" else 0
+    if wait:  # this address failed too often: no account lookup, no password check
+        form = StaffAuthenticationForm(request)
+        form.errors  # noqa: B018 - runs the (unbound) form's cleaning so an error can be added
+        form.cleaned_data = {}
+        form.add_error(None, f"Too many failed sign-ins from your address. Try again in {wait} s.")
+        status = 429
+    elif request.method == "POST":
         form = StaffAuthenticationForm(request, data=request.POST)
-        if form.is_valid():
+        if not form.is_valid() and _failed_sign_in(form):
+            wait = auth_throttle.record_failure(address, "admin")
+            status = 429 if wait else 200
+        elif form.is_valid():
             user = form.get_user()
             if user.mfa_enabled and user.mfa_secret:
-                request.session.cycle_key()
-                request.session[PENDING_USER] = str(user.pk)
-                request.session[PENDING_BACKEND] = user.backend
-                request.session[PENDING_AT] = time.time()
-                request.session[PENDING_NEXT] = next_url
-                return HttpResponseRedirect(reverse("admin:login_mfa", current_app=site.name))
-            return _finish_login(request, user, user.backend, next_url)
+                if release_attempt(user):
+                    request.session.cycle_key()
+                    request.session[PENDING_USER] = str(user.pk)
+                    request.session[PENDING_BACKEND] = user.backend
+                    request.session[PENDING_AT] = time.time()
+                    request.session[PENDING_NEXT] = next_url
+                    return HttpResponseRedirect(reverse("admin:login_mfa", current_app=site.name))
+            else:
+                done = _finish_login(request, user, user.backend, next_url)
+                if done is not None:
+                    return done
+            form.add_error(None, locked_error(user))  # locked while the password was being checked
     else:
         form = StaffAuthenticationForm(request)
     context = {
@@ -70,7 +94,11 @@ def login_view(site, request, extra_context=None):
         "site_name": site.site_title, **(extra_context or {}),
     }
     request.current_app = site.name
-    return TemplateResponse(request, site.login_template or "admin/login.html", context)
+    return TemplateResponse(request, site.login_template or "admin/login.html", context, status=status)
+
+
+def _failed_sign_in(form) -> bool:
+    return any(e.code in ("invalid_login", "inactive", "locked") for e in form.errors.as_data().get("__all__", []))
 
 
 def login_mfa_view(site, request):
@@ -84,15 +112,21 @@ def login_mfa_view(site, request):
         return HttpResponseRedirect(login_url)
     form = TOTPForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if is_locked(user):
+        slot = None if is_locked(user) else reserve_attempt(user)  # counted before the code is checked
+        if slot is None:
             form.add_error(None, locked_error(user))
         elif mfa_verify(user, form.cleaned_data["code"]):
             backend, next_url = request.session[PENDING_BACKEND], request.session.get(PENDING_NEXT) or "/"
-            for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
-                request.session.pop(key, None)
-            return _finish_login(request, user, backend, next_url)
+            done = _finish_login(request, user, backend, next_url)
+            if done is None:
+                form.add_error(None, locked_error(user))
+            else:
+                for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
+                    request.session.pop(key, None)
+                return done
         else:
-            if register_failure(user, request=request, stage="totp"):
+            auth_throttle.record_failure(client_ip(request), "admin")
+            if register_failure(user, request=request, stage="totp", reserved=slot):
                 for key in (PENDING_USER, PENDING_BACKEND, PENDING_AT, PENDING_NEXT):
                     request.session.pop(key, None)
                 messages.error(request, str(locked_error(user).message))
@@ -109,7 +143,13 @@ def mfa_setup_view(site, request):
     user = request.user
     secret = request.session.get(SETUP_SECRET) or mfa_new_secret()
     request.session[SETUP_SECRET] = secret
-    form = TOTPForm(request.POST or None)
+    already = bool(user.mfa_enabled and user.mfa_secret)
+    # Replacing an authenticator needs the current one (or the password): a hijacked session cannot.
+    form = MfaSetupForm(request.POST or None, reauthenticate=already)
+    if request.method == "POST" and form.is_valid() and already:
+        if not reauthenticate(user, form.cleaned_data["current"], request=request, check=_current_secret_ok):
+            form.add_error("current", locked_error(user) if is_locked(user) else
+                           "That is neither a current code nor your password.")
     if request.method == "POST" and form.is_valid():
         codes = mfa_enable(user, secret=secret, code=form.cleaned_data["code"])
         if codes is not None:
@@ -122,9 +162,13 @@ def mfa_setup_view(site, request):
         form.add_error("code", "That code does not match. Check the time on your phone and try the current code.")
     uri = provisioning_uri(user, secret)
     context = {**site.each_context(request), "title": "Set up two-factor authentication", "subtitle": None,
-               "form": form, "qr_svg": qr_svg(uri), "secret": secret, "already": user.mfa_enabled}
+               "form": form, "qr_svg": qr_svg(uri), "secret": secret, "already": already}
     request.current_app = site.name
     return TemplateResponse(request, "admin/aybiza/mfa_setup.html", context)
+
+
+def _current_secret_ok(user, secret: str) -> bool:
+    return user.check_password(secret) or mfa_verify(user, secret)
 
 
 def require_mfa() -> bool:

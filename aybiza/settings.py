@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["aybiza.api.scopes.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["aybiza.api.ratelimit.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["aybiza.api.parsers.JSONParser"],  # bounded depth, no NUL/lone surrogates
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -196,6 +196,11 @@ AYBIZA_API = {
     # api_access_logs rows are buffered and written by a background thread ("background"),
     # or only when aybiza.api.accesslog.flush() is called ("manual", the tests).
     "ACCESS_LOG_MODE": env("AYBIZA_API_ACCESS_LOG_MODE", default="background"),
+    # Deepest JSON nesting a request body (or an admin JSON field) may have (400 beyond).
+    "MAX_JSON_DEPTH": 32,
+    # Failed authentications (API keys, admin sign-in) per client address and window before 429.
+    "AUTH_FAILURE_LIMIT": env.int("AYBIZA_AUTH_FAILURE_LIMIT", default=30),
+    "AUTH_FAILURE_WINDOW_SECONDS": 300,
     "ACCESS_LOG_FLUSH_SECONDS": 1.0,
     # api_keys.last_used_at / usage_count are written at most this often per key.
     "USAGE_WRITE_INTERVAL_SECONDS": 60,

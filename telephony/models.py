@@ -8,10 +8,15 @@ from django.db.models import Q
 from aybiza.core.db.columns import (
     choice, choices_check, created_at, decimal, fk, flag, integer, jsonb, lock_version, optional_datetime, optional_varchar, table, unique, updated_at, uuid_pk, varchar,
 )
+from django.core.exceptions import ValidationError
+
 from aybiza.core.db.consistency import ConsistencyMixin, related
 from aybiza.core.db.fields import EncryptedJSONField, EncryptedTextField
 from aybiza.core.db.locking import VersionedModel
 from aybiza.core.ownership import Owner
+
+from .availability import number_served_elsewhere
+from .e164 import e164
 
 from .choices import AcquisitionMethod, HealthStatus, PhoneNumberStatus, PortingRequestStatus, ProbeOutcome, ReservationAcquisitionMethod, ReservationStatus, SipTrunkAuthenticationMethod, SipTrunkStatus
 
@@ -105,6 +110,9 @@ class PhoneNumberReservation(ConsistencyMixin, models.Model):
         return f"{self.requested_country} {self.requested_area_code or ''} ({self.status})".replace("  ", " ")
 
 
+OPEN_PORTING = ("pending", "submitted", "in_progress", "approved")
+
+
 class PortingRequest(ConsistencyMixin, models.Model):
     id = uuid_pk()
     organization = fk('accounts.Organization', on_delete=models.CASCADE, related_name='porting_requests')
@@ -141,6 +149,22 @@ class PortingRequest(ConsistencyMixin, models.Model):
 
     def __str__(self):
         return f"Port {self.phone_number} from {self.current_provider} ({self.status})"
+
+    def consistency_errors(self):
+        """The number is a real one (E.164, stored normalised) and not served for another tenant."""
+        errors = super().consistency_errors()
+        if self.phone_number in (None, "") or self.status not in OPEN_PORTING:
+            return errors
+        try:
+            self.phone_number = e164(self.phone_number, field="phone_number")
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            return errors
+        if self.tenant_id is not None and number_served_elsewhere(self.phone_number, tenant_id=self.tenant_id,
+                                                                  exclude=None if self._state.adding else self.pk):
+            # Never say who: the number is simply not available for porting here.
+            errors["phone_number"] = "This number cannot be ported: the platform already serves it."
+        return errors
 
 
 class SipTrunk(ConsistencyMixin, models.Model):

@@ -129,6 +129,16 @@ def clean_spec_tables(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _forget_auth_throttle_blocks():
+    """The per-address failed-authentication blocks live in the process (aybiza/api/auth_throttle.py)."""
+    from aybiza.api import auth_throttle
+
+    auth_throttle.clear()
+    yield
+    auth_throttle.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Argon2 (the project's first hasher) costs ~0.15 s a hash; tests use a fast one.
 

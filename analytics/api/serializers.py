@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from agents.models import Agent, AgentVersion
+from aybiza.api.fields import BoundedDateTimeField
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer
+from telephony.e164 import serializer_e164
 from telephony.models import PhoneNumber
 
 from ..choices import CallStatus
@@ -34,6 +36,12 @@ class CallSerializer(TenantOwnedSerializer):
         read_only_fields = ("organization",)
         # call_sid uniqueness is the database's (409): a pre-check could not see other tenants' calls (RLS).
         extra_kwargs = {"call_sid": {"validators": []}}
+
+    def validate_from_number(self, value):
+        return serializer_e164(value, "from_number")
+
+    def validate_to_number(self, value):
+        return serializer_e164(value, "to_number")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -97,7 +105,7 @@ class DetailedMetricSerializer(serializers.ModelSerializer):
 class MetricInputSerializer(serializers.Serializer):
     """One metric of a bulk request (documentation: the bulk endpoint validates rows itself, fast)."""
 
-    timestamp = serializers.DateTimeField()
+    timestamp = BoundedDateTimeField()
     call_sid = serializers.CharField(max_length=255, required=False, help_text="Defaults to the request's call_sid.")
     metric_type = serializers.ChoiceField(choices=DetailedMetric._meta.get_field("metric_type").choices)
     metric_name = serializers.CharField(max_length=100)

@@ -1,4 +1,3 @@
-import csv
 import io
 
 from django.db.models import Avg, F, Sum
@@ -10,7 +9,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aybiza.core import csv_export
 from aybiza.api.scoping import scoped
+from aybiza.core.audit import snapshot
 from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, GenericViewSet, ReadOnlyViewSet, TimeSeriesMixin
 
 from ..filtersets import (
@@ -56,7 +57,7 @@ class CallViewSet(TimeSeriesMixin, CreateReadUpdateViewSet):
         columns = [c for c in CALL_FIELDS if c not in ("organization", "tenant", "agent", "agent_version", "phone_number")]
         columns += ["organization_id", "tenant_id", "agent_id", "agent_version_id", "phone_number_id"]
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv_export.writer(out)  # spreadsheet formulas neutralised
         writer.writerow(columns)
         for row in queryset.values_list(*columns)[:EXPORT_LIMIT].iterator(chunk_size=2000):
             writer.writerow(["" if v is None else v for v in row])
@@ -102,6 +103,8 @@ class CallTranscriptViewSet(CreateReadViewSet):
     filterset_class = CallTranscriptFilterSet
     ordering_fields = ("created_at",)
     ordering = ("-created_at", "id")
+    # The audit row says what was attached, never what was said (personal data stays in one place).
+    audit_fields = ("call", "word_count", "speaker_count", "language_detected", "confidence_score")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -114,6 +117,13 @@ class CallTranscriptViewSet(CreateReadViewSet):
         was found (types, counts, positions; never values). Idempotent: a redacted transcript is unchanged."""
         transcript = transcript_redact(transcript=self.get_object(), trigger="api", **self.service_kwargs())
         return Response(self.get_serializer(transcript).data)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        summary = {"full_text_length": len(data.get("full_text") or ""), "segment_count": len(data.get("turns") or []),
+                   "summary_length": len(data.get("summary") or "")}
+        instance = self.save_checked(serializer, **self.owner_kwargs(data))
+        self.audit("create", instance, after=snapshot(instance, self.audit_fields), details={"transcript": summary})
 
 
 class CallAnalyticsViewSet(TimeSeriesMixin, CreateReadViewSet):
@@ -151,6 +161,8 @@ class DetailedMetricViewSet(TimeSeriesMixin, ReadOnlyViewSet):
             raise exceptions.ValidationError({"metrics": ["Send an object with a `metrics` list."]})
         rows = request.data.get("metrics")
         default_sid = request.data.get("call_sid")
+        if default_sid is not None and (not isinstance(default_sid, str) or len(default_sid) > 255):
+            raise exceptions.ValidationError({"call_sid": ["A string of at most 255 characters."]})
         if default_sid is not None and isinstance(rows, list):
             for row in rows:
                 if isinstance(row, dict):

@@ -23,9 +23,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
+from aybiza.api.parsers import bad_text
 from aybiza.core.audit import audit_record, snapshot
+from aybiza.core.db.timebounds import MESSAGE as TIME_RANGE_MESSAGE, in_range
 from aybiza.core.errors import TransitionRefused
 from aybiza.core.state import StateMachine
+from telephony.e164 import e164
 
 from ..choices import MetricType
 from ..models import Call, CallTranscript, DetailedMetric
@@ -51,8 +54,27 @@ METRIC_COLUMNS = (
 CALL_SNAPSHOT = ["status", "start_time", "answer_time", "end_time", "duration_seconds", "cost_usd"]
 
 
-def _check_times(call: Call) -> None:
+def _check_numbers(call: Call) -> None:
+    """from_number / to_number are real phone numbers, stored in E.164."""
     errors = {}
+    for name in ("from_number", "to_number"):
+        value = getattr(call, name)
+        if value in (None, ""):
+            continue
+        try:
+            setattr(call, name, e164(value, field=name))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_times(call: Call) -> None:
+    _check_numbers(call)
+    errors = {name: TIME_RANGE_MESSAGE for name in ("start_time", "answer_time", "end_time")
+              if getattr(call, name) is not None and not in_range(getattr(call, name))}
+    if errors:
+        raise ValidationError(errors)
     if call.answer_time and call.answer_time < call.start_time:
         errors["answer_time"] = "Cannot be before start_time."
     if call.end_time and call.end_time < (call.answer_time or call.start_time):
@@ -125,6 +147,9 @@ def _text(row, name, errors, index, *, max_length, required=True, default=None):
     if not isinstance(value, str) or len(value) > max_length:
         errors[f"{index}.{name}"] = f"A string of at most {max_length} characters."
         return None
+    if bad_text(value):
+        errors[f"{index}.{name}"] = bad_text(value)
+        return None
     return value
 
 
@@ -167,9 +192,13 @@ def parse_chunk(rows, start: int, stop: int, owners: dict[str, str], errors: dic
             when = fromiso(row.get("timestamp"))
             if when.tzinfo is None:
                 raise ValueError
+            if not in_range(when):
+                raise OverflowError
             stamp = when.isoformat()  # normalised: PostgreSQL reads every form Python's parser accepts as this
         except (TypeError, ValueError):
             errors[f"{index}.timestamp"] = "An ISO 8601 timestamp with a time zone."
+        except OverflowError:
+            errors[f"{index}.timestamp"] = TIME_RANGE_MESSAGE
         sid = row.get("call_sid")
         owner = owners.get(sid) if isinstance(sid, str) else None
         if owner is None:

@@ -11,6 +11,10 @@ class OpsAdminConfig(AdminConfig):
         from django.contrib import admin
         from django.contrib.auth.models import Group
 
+        from . import secrets
+
+        secrets.install()  # encrypted columns never render their plaintext (aybiza/admin/secrets.py)
+
         # Back-office permissions come from roles (accounts/roles.py), not from auth groups.
         if admin.site.is_registered(Group):
             admin.site.unregister(Group)

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
 
 from aybiza.core.db.locking import VersionedModel
+from aybiza.core.json_limits import check_value, max_depth, too_deep
 
+TOO_DEEP = "(This value is nested too deeply to show or edit here; replace it with new JSON.)"
 _TYPE_NAMES = {dict: "a JSON object ({...})", list: "a JSON array ([...])"}
 
 
@@ -48,6 +50,8 @@ class JSONEditorField(forms.JSONField):
         if isinstance(value, str):
             try:
                 parsed = json.loads(value, cls=self.decoder)
+            except RecursionError:
+                raise ValidationError(f"JSON nesting is deeper than {max_depth()} levels.", code="invalid") from None
             except json.JSONDecodeError as exc:
                 raise ValidationError(
                     "Invalid JSON: %(msg)s (line %(line)s, column %(col)s).",
@@ -57,6 +61,10 @@ class JSONEditorField(forms.JSONField):
             parsed = value
         if parsed is None:
             return copy.deepcopy(self.empty_json)
+        found = check_value(parsed)
+        if found:
+            where = "" if found[0] == "non_field_errors" else f" (at {found[0]})"
+            raise ValidationError(f"{found[1]}{where}", code="invalid")
         if self.expected_type is not None and not isinstance(parsed, self.expected_type):
             raise ValidationError(f"Must be {_TYPE_NAMES[self.expected_type]}.", code="invalid_type")
         return parsed
@@ -77,6 +85,8 @@ class JSONEditorField(forms.JSONField):
             return value
         if value is None:
             return ""
+        if too_deep(value):  # a row stored before the limit: never recurse over it, ask for a new value
+            return TOO_DEEP
         return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, cls=self.encoder)
 
 

@@ -7,8 +7,12 @@ connection. A request therefore never waits for its log row, and a busy
 server writes thousands of rows per round trip instead of one per request.
 The price: rows still buffered when a process is killed (SIGKILL, OOM) are
 lost, at most about one flush interval's worth; a clean exit flushes (atexit).
-If the database refuses a batch it is logged and dropped, never retried in a
-loop; the buffer is bounded (MAX_BUFFER) so an outage cannot eat the memory.
+Text is sanitised on the way in (`clean_row`: NUL and lone surrogates
+replaced, lengths cut to the columns), so a hostile path or User-Agent cannot
+make PostgreSQL refuse a row. Should the database still refuse a batch, its
+rows are written one by one (each in a savepoint) and only the refused row is
+logged and dropped, never the others; nothing is retried in a loop; the
+buffer is bounded (MAX_BUFFER) so an outage cannot eat the memory.
 
 Mode "manual" (the tests) starts no thread: `flush()` writes on the caller's
 connection, inside the caller's transaction.
@@ -21,7 +25,7 @@ import json
 import logging
 import threading
 
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections, transaction
 
 from .conf import api_setting
 
@@ -42,11 +46,41 @@ _thread: threading.Thread | None = None
 dropped = 0
 
 
+LENGTHS = {"endpoint": 255, "method": 10, "user_agent": 2000}
+
+
+def _clean_text(value: str) -> str:
+    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def _clean_json(value):
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_text(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def clean_row(row: dict) -> tuple:
+    """The row's values in COLUMNS order, every text storable (no NUL, no lone surrogate, cut to length)."""
+    values = []
+    for column in COLUMNS:
+        value = row.get(column)
+        if isinstance(value, str):
+            value = _clean_text(value)[: LENGTHS.get(column, 10_000)]
+        elif column == "error_details":
+            value = _clean_json(value or {})
+        values.append(value)
+    return tuple(values)
+
+
 def record(row: dict) -> None:
     global dropped
     if _thread is None:
         start()
-    values = tuple(row.get(c) for c in COLUMNS)
+    values = clean_row(row)
     with _lock:
         if len(_rows) >= MAX_BUFFER:
             dropped += 1
@@ -73,21 +107,41 @@ def _take() -> list[tuple]:
     return rows
 
 
-def write(rows: list[tuple], using: str = "default") -> None:
+def _copy(rows: list[tuple], using: str) -> None:
     connection = connections[using]
     connection.ensure_connection()
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY security.api_access_logs ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row[:-1] + (json.dumps(row[-1] or {}),))
 
 
+def write(rows: list[tuple], using: str = "default") -> int:
+    """COPY the rows; if the batch is refused, each row on its own so one bad row loses only itself.
+
+    Returns how many rows were written.
+    """
+    global dropped
+    try:
+        _copy(rows, using)
+        return len(rows)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: no row can be written, do not try each
+    except Exception:  # noqa: BLE001 - a refused row: find the bad row(s), keep the others
+        if len(rows) == 1:
+            dropped += 1
+            logger.exception("dropped an api_access_logs row (%s %s)", rows[0][7], rows[0][6])
+            return 0
+    written = 0
+    for row in rows:
+        written += write([row], using)
+    return written
+
+
 def flush(using: str = "default") -> int:
     """Write every buffered row now, on this thread's connection. Returns how many."""
     rows = _take()
-    if rows:
-        write(rows, using)
-    return len(rows)
+    return write(rows, using) if rows else 0
 
 
 def _run() -> None:
@@ -102,7 +156,7 @@ def _run() -> None:
             continue
         try:
             write(rows)
-        except Exception:  # noqa: BLE001 - never let logging kill the thread
+        except Exception:  # noqa: BLE001 - never let logging kill the thread (e.g. the database is down)
             logger.exception("dropped %d api_access_logs rows", len(rows))
             connections["default"].close()
 

@@ -6,3 +6,8 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import fields
+
+        fields.install()  # client-set times stay within aybiza/core/db/timebounds.py's range

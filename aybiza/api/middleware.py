@@ -1,6 +1,9 @@
 """ApiAccessMiddleware: request id, body size limit, and the api_access_logs row of every /api/ request.
 
-- X-Request-ID: the client's, when it is a UUID, else a new one; echoed on the response.
+- X-Request-ID: always a new UUID of ours, so one id is one request (echoed on
+  the response). A client's own X-Request-ID is kept apart as its correlation
+  id (echoed as X-Correlation-ID, logged as error_details.correlation_id).
+- A NUL or lone surrogate in the path or a query parameter: 400 naming it.
 - Bodies over AYBIZA_API["MAX_BODY_BYTES"] get 413 before anything parses them.
 - The body is read once here (for its SHA-256 and size) and handed to DRF.
 """
@@ -18,15 +21,35 @@ from .conf import api_setting
 from .errors import json_error
 from aybiza.core.network import client_ip
 
+from .parsers import bad_text
+
 PREFIX = "/api/"
 UNLOGGED = ("/api/docs/", "/api/schema/")
 
 
-def _request_id(request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.META.get("HTTP_X_REQUEST_ID", ""))
-    except ValueError:
-        return uuid.uuid4()
+CORRELATION_MAX = 128
+
+
+def _correlation_id(request) -> str | None:
+    """The client's X-Request-ID, printable ASCII only, at most CORRELATION_MAX characters."""
+    raw = request.META.get("HTTP_X_REQUEST_ID", "")
+    cleaned = "".join(c for c in raw if " " <= c <= "~")[:CORRELATION_MAX].strip()
+    return cleaned or None
+
+
+def _bad_input(request):
+    """A 400 for a NUL/lone surrogate in the path or a query parameter (PostgreSQL could not compare them)."""
+    problem = bad_text(request.path)
+    if problem:
+        return json_error(400, "malformed_request", f"The path is not valid: {problem}", request)
+    for name, values in request.GET.lists():
+        for value in (name, *values):
+            problem = bad_text(value)
+            if problem:
+                field = "query" if bad_text(name) else name  # a bad parameter name cannot name itself
+                return json_error(400, "validation_error", "Invalid query parameter.", request,
+                                  fields={field: [problem]})
+    return None
 
 
 class ApiAccessMiddleware:
@@ -37,9 +60,12 @@ class ApiAccessMiddleware:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
-        request.request_id = _request_id(request)
-        response = self._read_body(request) or self.get_response(request)
+        request.request_id = uuid.uuid4()
+        request.correlation_id = _correlation_id(request)
+        response = self._read_body(request) or _bad_input(request) or self.get_response(request)
         response["X-Request-ID"] = str(request.request_id)
+        if request.correlation_id:
+            response["X-Correlation-ID"] = request.correlation_id
         if not request.path.startswith(UNLOGGED):
             self._log(request, response, started)
         return response
@@ -69,6 +95,8 @@ class ApiAccessMiddleware:
         error = {}
         if response.status_code >= 400 and not response.streaming:
             error = {"body": response.content[:500].decode("utf-8", "replace")}
+        if request.correlation_id:
+            error["correlation_id"] = request.correlation_id
         accesslog.record({
             "id": uuid.uuid4(),
             "timestamp": timezone.now(),

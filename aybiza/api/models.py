@@ -28,3 +28,23 @@ class ApiRateCounter(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id} {self.period}: {self.count}/{self.limit_value}"
+
+
+class AuthFailureCounter(models.Model):
+    """Failed authentications per client address and scope ("api", "admin") in the current window.
+
+    Written with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` per failure
+    (aybiza/api/auth_throttle.py); an extension of the spec (docs/decisions.md).
+    """
+
+    address = models.CharField(max_length=64)
+    scope = models.CharField(max_length=10)
+    window_start = models.DateTimeField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        db_table = table("security", "auth_failure_counters")
+        constraints = [models.UniqueConstraint(fields=["address", "scope"], name="auth_failure_counters_address")]
+
+    def __str__(self):
+        return f"{self.scope} {self.address}: {self.count}"

@@ -30,7 +30,7 @@ from .db.fields import EncryptedJSONField, EncryptedTextField
 from .network import client_ip
 from .ownership import owner_of
 
-MASK = "***"
+MASK = "(encrypted)"  # what a secret column shows: set, never its value
 MAX_COPIED_CHARS = 200  # longer text / JSON is summarised, not copied
 HASH_COLUMNS = ("encrypted_password", "key_hash")  # hashes: not encrypted, still never copied
 
@@ -76,7 +76,7 @@ def _bounded(value):
 def snapshot(instance: models.Model, fields) -> dict:
     """{field: value} for the audit's before/after, JSON-safe and bounded; a FK gives its id.
 
-    Secret columns give "***" (or None when empty): whether it changed shows, never what it is.
+    Secret columns give "(encrypted)" (or None when empty): whether it changed shows, never what it is.
     """
     result = {}
     for name in fields:
@@ -93,7 +93,8 @@ def _request_meta(request) -> dict:
     if request is None:
         return {}
     meta = getattr(request, "META", {}) or {}
-    request_id = meta.get("HTTP_X_REQUEST_ID") or getattr(request, "request_id", None)
+    # Ours only (aybiza/api/middleware.py): a client's X-Request-ID is not unique, so never the audit's id.
+    request_id = getattr(request, "request_id", None)
     try:
         request_id = uuid.UUID(str(request_id)) if request_id else None
     except ValueError:

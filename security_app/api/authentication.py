@@ -12,6 +12,8 @@ from rest_framework.authentication import BaseAuthentication
 from aybiza.api.principal import Principal
 from aybiza.core.network import client_ip, ip_allowed
 
+from aybiza.api import auth_throttle
+
 from ..services import api_keys
 
 
@@ -35,6 +37,19 @@ class ApiKeyAuthentication(BaseAuthentication):
         return request.META.get("HTTP_X_API_KEY") or None
 
     def authenticate(self, request):
+        ip = client_ip(request)
+        wait = auth_throttle.retry_after(ip, "api")
+        if wait:  # this address failed too often: refused before any database work
+            raise exceptions.Throttled(wait, "Too many failed authentications from your address.")
+        try:
+            return self._authenticate(request, ip)
+        except exceptions.AuthenticationFailed:
+            wait = auth_throttle.record_failure(ip, "api")
+            if wait:
+                raise exceptions.Throttled(wait, "Too many failed authentications from your address.") from None
+            raise
+
+    def _authenticate(self, request, ip):
         raw = self._raw_key(request)
         if raw is None:
             return None  # -> 401 not_authenticated from the permission check
@@ -46,7 +61,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         why = api_keys.refusal(key)
         if why:
             raise exceptions.AuthenticationFailed(f"This API key is {why}.", code=f"api_key_{why}")
-        ip = client_ip(request)
         principal = Principal(api_key=key, organization_id=key.organization_id, tenant_id=key.tenant_id, ip=ip)
         request._request.aybiza_principal = principal  # the access log reads it from the Django request
         if not ip_allowed(ip, key.ip_whitelist):

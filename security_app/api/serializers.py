@@ -10,6 +10,7 @@ from aybiza.api.serializers import (
 )
 
 from ..services import api_keys
+from .key_limits import restrict
 from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 
@@ -77,6 +78,9 @@ class ApiKeySerializer(VersionedSerializerMixin, TenantOwnedSerializer):
         principal = principal_from(self)
         if principal is not None and not principal.is_organization and self.instance is None:
             attrs.pop("tenant", None)  # a tenant key makes keys of its own tenant only
+        if principal is not None:
+            sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+            attrs = restrict(attrs, caller=principal.api_key, creating=self.instance is None, sent=sent)
         return attrs
 
 

@@ -4,6 +4,7 @@ from agents.models import Agent
 from aybiza.api.serializers import ScopedPrimaryKeyRelatedField, TenantOwnedSerializer, VersionedSerializerMixin
 
 from ..choices import AcquisitionMethod
+from ..e164 import serializer_e164
 from ..models import (
     PhoneNumber, PhoneNumberHealthPeriod, PhoneNumberReservation, PortingRequest, SipTrunk, SipTrunkHealthCheck,
 )
@@ -34,6 +35,10 @@ class PhoneNumberSerializer(VersionedSerializerMixin, TenantOwnedSerializer):
             for name in ("number", "acquisition_method", "provider", "region"):
                 fields[name].read_only = True
         return fields
+
+    def validate_number(self, value):
+        serializer_e164(value, "number")  # named with the other field errors; the service stores its split
+        return value
 
 
 class PhoneNumberReservationSerializer(TenantOwnedSerializer):
@@ -74,6 +79,9 @@ class PortingRequestSerializer(TenantOwnedSerializer):
                   "processed_by", "created_at", "updated_at")
         read_only_fields = ("organization", "status", "provider_response", "estimated_completion",
                             "actual_completion", "created_by", "processed_by")
+
+    def validate_phone_number(self, value):
+        return serializer_e164(value, "phone_number")  # stored in E.164 (the model's rule checks it again)
 
 
 class SipTrunkSerializer(TenantOwnedSerializer):

@@ -163,3 +163,35 @@ def test_a_totp_code_is_accepted_once(ops_superuser):
     sign_in(client, ops_superuser.email)
     assert client.post(MFA, {"code": current}).status_code == 200
     assert not is_in(client)
+
+
+def _enrolled(user):
+    secret = pyotp.random_base32()
+    codes = mfa_enable(user, secret=secret, code=pyotp.TOTP(secret).now())
+    user.refresh_from_db()
+    return secret, codes
+
+
+@pytest.mark.parametrize("current", [None, "", "wrong-password", "000000"])
+def test_replacing_the_authenticator_needs_the_current_code_or_password(admin_client, ops_superuser, current):
+    old_secret, _ = _enrolled(ops_superuser)
+    new_secret = admin_client.get(reverse("admin:mfa_setup")).context["secret"]
+    body = {"code": pyotp.TOTP(new_secret).now(), **({} if current is None else {"current": current})}
+    response = admin_client.post(reverse("admin:mfa_setup"), body)
+    assert response.status_code == 200 and "codes" not in response.context
+    assert response.context["form"].errors["current"]
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.mfa_secret == old_secret  # the hijacked session did not replace it
+    if current:
+        assert ops_superuser.login_attempts == 1  # a wrong proof counts towards the lockout
+
+
+@pytest.mark.parametrize("proof", ["password", "recovery code"])
+def test_replacing_the_authenticator_with_a_valid_proof(admin_client, ops_superuser, proof):
+    old_secret, codes = _enrolled(ops_superuser)  # (the current TOTP code was just used up by enrolling)
+    new_secret = admin_client.get(reverse("admin:mfa_setup")).context["secret"]
+    current = PASSWORD if proof == "password" else codes[0]
+    response = admin_client.post(reverse("admin:mfa_setup"), {"code": pyotp.TOTP(new_secret).now(), "current": current})
+    assert response.status_code == 200 and len(response.context["codes"]) == 10
+    ops_superuser.refresh_from_db()
+    assert ops_superuser.mfa_secret == new_secret != old_secret

@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from .conftest import make_key
 
 MAX_EXAMPLES = int(os.environ.get("AYBIZA_FUZZ_EXAMPLES", "5"))
+SLOW_EXAMPLES = int(os.environ.get("AYBIZA_FUZZ_SLOW_EXAMPLES", "50"))
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
@@ -41,6 +42,17 @@ def fuzz_key(api, settings):
 @hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
                      suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, fuzz_key):
+    response = case.call(headers={"Authorization": f"Bearer {fuzz_key}"})
+    assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text[:500])
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@hypothesis_settings(max_examples=SLOW_EXAMPLES, deadline=None, derandomize=True,
+                     suppress_health_check=list(HealthCheck))
+def test_no_server_errors_many_examples(case, fuzz_key):
+    """The same, with many more examples per operation (`./dev test -m slow tests/api/test_fuzz.py`)."""
     response = case.call(headers={"Authorization": f"Bearer {fuzz_key}"})
     assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text[:500])
     case.validate_response(response, checks=[not_a_server_error])

@@ -16,7 +16,7 @@ NOW = timezone.now().replace(microsecond=0)
 def new_call(api, **extra):
     number = f.PhoneNumberFactory(tenant=api.tenant_a)
     body = {"call_sid": extra.pop("call_sid", "CA-lifecycle-1"), "direction": "inbound", "status": "initiated",
-            "from_number": "+15550001111", "to_number": number.number, "start_time": NOW.isoformat(),
+            "from_number": "+14155550123", "to_number": number.number, "start_time": NOW.isoformat(),
             "phone_number": str(number.pk), **extra}
     return api.a.post("/api/v1/calls/", body, format="json")
 

@@ -112,7 +112,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(api, settings):
 
 
 def test_every_request_is_access_logged(api):
-    api.a.get(AGENTS, HTTP_USER_AGENT="pytest", HTTP_X_REQUEST_ID="6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10")
+    response = api.a.get(AGENTS, HTTP_USER_AGENT="pytest", HTTP_X_REQUEST_ID="6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10")
     api.a.post(AGENTS, {"name": "x"}, format="json")
     api.b.get(f"{AGENTS}not-a-uuid/")
     APIClient().get(AGENTS)  # unauthenticated
@@ -122,7 +122,10 @@ def test_every_request_is_access_logged(api):
     assert [(r.method, r.status_code) for r in rows] == [("GET", 200), ("POST", 400), ("GET", 404), ("GET", 401)]
     first, post = rows[0], rows[1]
     assert (first.api_key_id, first.tenant_id, first.organization_id) == (api.key_a.pk, api.tenant_a.pk, api.org1.pk)
-    assert str(first.request_id) == "6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10" and first.user_agent == "pytest"
+    # The client's X-Request-ID is its correlation id; the request id is ours (one id, one request).
+    assert str(first.request_id) == response["X-Request-ID"] != "6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10"
+    assert first.error_details == {"correlation_id": "6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10"}
+    assert response["X-Correlation-ID"] == "6f0c7a36-7f5e-4d6c-9b1e-2a1c1b7e4a10" and first.user_agent == "pytest"
     assert first.endpoint == AGENTS and first.ip_address == "127.0.0.1" and first.response_size_bytes > 0
     assert first.response_time_ms >= 0 and first.request_body_hash is None
     import hashlib

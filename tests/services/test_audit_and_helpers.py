@@ -39,7 +39,8 @@ def test_audit_record_with_request(tenant, ops):
     agent = f.AgentFactory(tenant=tenant)
     request_id = uuid.uuid4()
     request = RequestFactory().post("/x", REMOTE_ADDR="198.51.100.4", HTTP_USER_AGENT="pytest/1",
-                                    HTTP_X_REQUEST_ID=str(request_id))
+                                    HTTP_X_REQUEST_ID=str(uuid.uuid4()))  # the client's: never the audit's id
+    request.request_id = request_id  # ours (aybiza/api/middleware.py)
     log = audit_record(action="agent.touch", instance=agent, actor=ops, before={"a": 1}, after={"a": 2},
                        reason="why", request=request, details={"extra": Decimal("1.5")})
     assert (log.organization_id, log.tenant_id, log.user_id) == (agent.organization_id, tenant.pk, ops.pk)
@@ -104,7 +105,8 @@ def test_role_grants_back_office_permissions(ops):
 def test_snapshot_masks_secrets_and_summarises_long_text(tenant):
     trunk = f.SipTrunkFactory(tenant=tenant, credentials={"username": "u", "password": "hunter2"})
     data = snapshot(trunk, ["credentials", "name"])
-    assert data == {"credentials": "***", "name": trunk.name}
+    assert data == {"credentials": "(encrypted)", "name": trunk.name}
+    assert snapshot(f.SipTrunkFactory(tenant=tenant, credentials=None), ["credentials"]) == {"credentials": None}
     transcript = f.CallTranscriptFactory(call=f.CallFactory(phone_number=f.PhoneNumberFactory(tenant=tenant)),
                                          full_text="my card is 4111 1111 1111 1111 " * 20)
     summary = snapshot(transcript, ["full_text"])["full_text"]
