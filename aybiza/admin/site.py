@@ -16,6 +16,8 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from aybiza.db.routers import client_key, replica_reads
+
 
 class OpsAdminSite(admin.AdminSite):
     site_header = "AYBIZA ops console"
@@ -96,4 +98,6 @@ class OpsAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         from .dashboard import build_dashboard
 
-        return super().index(request, {"dashboard": build_dashboard(request), **(extra_context or {})})
+        with replica_reads(client=client_key(request)):  # rollups only: a replica's few seconds of lag are fine
+            dashboard = build_dashboard(request)
+        return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
