@@ -12,6 +12,7 @@ Marked `infra`: `./dev test` runs them (CI too, ~30 s); `-m "not infra"` leaves 
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import setup_databases, teardown_databases
@@ -460,7 +462,7 @@ def test_point_in_time_restore_keeps_what_was_committed_before_the_target_and_no
     archive.mkdir()
     backups.own(archive)
     port, restored_port, sockets = infra.free_port(), infra.free_port(), root / "sock"
-    backups.initdb(primary_dir, backups.archive_settings(archive))
+    backups.initdb(primary_dir, {**backups.archive_settings(archive), "fsync": "off"})  # a throwaway cluster
     try:
         backups.start(primary_dir, port=port, socket_dir=sockets)
         dsn = {"host": str(sockets), "port": port, "dbname": "postgres", "user": "postgres", "autocommit": True}
@@ -481,11 +483,15 @@ def test_point_in_time_restore_keeps_what_was_committed_before_the_target_and_no
     finally:
         backups.stop(primary_dir)
     try:
-        backups.prepare_restore(base=base, wal_archive=archive, target_time=target, into=restored)
-        backups.start(restored, port=restored_port, socket_dir=sockets)
+        with pytest.raises(CommandError, match="time zone"):
+            call_command("restore_pitr", base_backup=base, wal_archive=archive, into=restored,
+                         target_time=target.replace(tzinfo=None).isoformat())
+        out = io.StringIO()
+        call_command("restore_pitr", base_backup=base, wal_archive=archive, into=restored,
+                     target_time=target.isoformat(), start=True, port=restored_port, socket_dir=sockets, stdout=out)
+        assert "Recovered and promoted" in out.getvalue()
         with psycopg.connect(**{**dsn, "port": restored_port}) as conn:
-            backups.wait_until(lambda: conn.execute("SELECT NOT pg_is_in_recovery()").fetchone()[0], timeout=30,
-                               what="recovery to reach the target and promote")
+            assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
             ids = [row[0] for row in conn.execute("SELECT id FROM drill ORDER BY id")]
             latest = conn.execute("SELECT max(written_at) FROM drill").fetchone()[0]
         assert ids == list(range(1, 201))  # before the target: all there (also those after the base backup)
