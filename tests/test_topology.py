@@ -52,11 +52,18 @@ class World:
     pass
 
 
+def is_test_database(settings_dict) -> bool:
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+    wanted = (settings_dict.get("TEST") or {}).get("NAME")
+    return settings_dict["NAME"] == wanted if wanted else settings_dict["NAME"].startswith(TEST_DATABASE_PREFIX)
+
+
 @pytest.fixture(scope="module")
 def test_database(django_db_setup, django_db_blocker):
     """The test database, even when no selected test asked pytest-django for one (e.g. `-k pgbouncer`)."""
     connection = connections["default"]
-    if connection.settings_dict["NAME"] == connection.creation._get_test_db_name():
+    if is_test_database(connection.settings_dict):
         yield
         return
     with django_db_blocker.unblock():
@@ -72,7 +79,7 @@ def test_database(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="module")
 def topo(test_database, django_db_blocker):
     """Committed rows of three tenants (two organizations) and their API keys; emptied afterwards."""
-    assert connections["default"].settings_dict["NAME"].startswith("test_")  # never the developer's database
+    assert is_test_database(connections["default"].settings_dict)  # never the developer's database
     with django_db_blocker.unblock():
         truncate_spec_tables()
         make = TenantWorld()
@@ -117,6 +124,8 @@ def bouncer(pgbouncer, topo, django_db_blocker):
 @pytest.fixture(scope="module")
 def replica(topo, django_db_blocker):
     primary = connections["default"].settings_dict
+    if not str(primary["HOST"]).startswith("/"):
+        pytest.skip("the replica drill copies the local test server (DATABASE_URL points elsewhere)")
     try:
         standby = infra.start_replica(primary_host=primary["HOST"], primary_port=primary["PORT"], dbname=topo.database)
     except backups.BackupError as error:
