@@ -109,3 +109,21 @@ def test_static_files_are_served_by_the_app(db, settings, tmp_path):
     response = Client().get("/static/admin/css/base.css")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"/*")
+
+
+def test_pgbouncer_and_replicas_are_configured_from_the_environment():
+    probe = ("import json, django; from django.conf import settings; django.setup(); "
+             "print(json.dumps({alias: [db['HOST'], db['PORT'], db['NAME'], db['OPTIONS'].get('prepare_threshold', 'unset'), "
+             "db.get('DISABLE_SERVER_SIDE_CURSORS', False), db.get('TEST', {}).get('MIRROR')] "
+             "for alias, db in settings.DATABASES.items()}))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aybiza.settings", "AYBIZA_PGBOUNCER": "true",
+           "DATABASE_URL": "postgres://app@pgbouncer.internal:6432/aybiza",
+           "AYBIZA_REPLICA_URLS": "postgres://app@replica-a.internal:6432/aybiza,postgres://app@replica-b.internal:5432/aybiza"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "default": ["pgbouncer.internal", 6432, "aybiza", None, True, None],
+        "replica_1": ["replica-a.internal", 6432, "aybiza", None, True, "default"],
+        "replica_2": ["replica-b.internal", 5432, "aybiza", None, True, "default"],
+    }
