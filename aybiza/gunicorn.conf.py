@@ -27,3 +27,5 @@ errorlog = "-"
 loglevel = os.environ.get("AYBIZA_LOG_LEVEL", "info").lower()
 # Workers import the app themselves: each opens its own database connections after the fork.
 preload_app = False
+# gunicorn 25+: no control socket in the home directory (nothing uses it; older versions ignore this).
+control_socket_disable = True
