@@ -25,7 +25,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections, transaction
 from django.test import Client, override_settings
-from django.test.utils import setup_databases, teardown_databases
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 from django.utils import timezone
 
 from agents.models import Agent
@@ -410,6 +410,29 @@ def test_read_your_writes_and_the_lag_guard(replica, topo, live):
     finally:
         standby.execute("SELECT pg_wal_replay_resume()")
         standby.close()
+        routers.forget_replica_health()
+
+
+def test_the_ops_dashboard_reads_the_replica_and_the_login_stays_on_the_primary(replica, topo, live):
+    from tests import factories as f
+
+    staff = f.UserFactory(ops_superuser=True, email="topology-root@aybiza.example", full_name="Topology Root")
+    client = Client()
+    client.force_login(staff)
+    wait_for_replay(replica, topo)
+    try:
+        with override_settings(AYBIZA_REPLICAS=REPLICA_SETTINGS):
+            routers.forget_replica_health()
+            with CaptureQueriesContext(connections[REPLICA]) as on_replica, \
+                    CaptureQueriesContext(connections["default"]) as on_primary:
+                response = client.get("/admin/")
+        assert response.status_code == 200
+        replica_sql = " ".join(q["sql"] for q in on_replica.captured_queries)
+        primary_sql = " ".join(q["sql"] for q in on_primary.captured_queries)
+        assert "call_analytics_hourly" in replica_sql and "call_analytics_hourly" not in primary_sql
+        assert "django_session" in primary_sql and "django_session" not in replica_sql
+    finally:
+        client.logout()
         routers.forget_replica_health()
 
 
