@@ -7,6 +7,9 @@ Everything that differs between machines comes from the environment (or a
   the embedded PostgreSQL 18 server under .local/pgdata is started.
 - SECRET_KEY, DEBUG, ALLOWED_HOSTS.
 - AYBIZA_FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first.
+- AYBIZA_ENV=production: the production settings at the end of this file
+  (DEBUG off, HTTPS only, HSTS, secure cookies; docs/deploy.md).
+- AYBIZA_PGBOUNCER, AYBIZA_REPLICA_URLS: pooling and read replicas (docs/deploy.md).
 """
 
 from pathlib import Path
@@ -21,7 +24,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY")
-DEBUG = env.bool("DEBUG", default=False)
+AYBIZA_ENV = env("AYBIZA_ENV", default="development")
+PRODUCTION = AYBIZA_ENV == "production"
+DEBUG = False if PRODUCTION else env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 FIELD_ENCRYPTION_KEYS = env.list("AYBIZA_FIELD_ENCRYPTION_KEYS")
 
@@ -47,7 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aybiza.health.HealthCheckMiddleware",  # /healthz, /readyz: before host checks and HTTPS redirects
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate web server
     "aybiza.api.middleware.ApiAccessMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "aybiza.core.db.routers.ReadYourWritesMiddleware",  # a client that wrote reads from the primary for a while
 ]
 
 ROOT_URLCONF = "aybiza.urls"
@@ -84,12 +92,52 @@ def _database() -> dict:
     # Django's PostgreSQL backend, plus ON DELETE on foreign keys (aybiza/core/db/backend).
     database["ENGINE"] = "aybiza.core.db.backend"
     database.setdefault("OPTIONS", {})
+    database["OPTIONS"].setdefault("connect_timeout", env.int("AYBIZA_DB_CONNECT_TIMEOUT", default=5))
+    if env.bool("AYBIZA_PGBOUNCER", default=False):
+        pooled = pooled_database_settings()
+        database["OPTIONS"].update(pooled.pop("OPTIONS"))
+        database.update(pooled)
     # Lets parallel test runs on one server use separate databases.
     database["TEST"] = {"NAME": env("AYBIZA_TEST_DATABASE", default=None)}
     return database
 
 
+def pooled_database_settings() -> dict:
+    """What a connection through PgBouncer (transaction pooling) needs (docs/deploy.md).
+
+    Consecutive transactions of one client may run on different server
+    connections: no server-side prepared statements (prepare_threshold None)
+    and no server-side cursors (they outlive the transaction that made them).
+    """
+    return {"OPTIONS": {"prepare_threshold": None}, "DISABLE_SERVER_SIDE_CURSORS": True}
+
+
+def _replicas(primary: dict) -> dict:
+    """AYBIZA_REPLICA_URLS (comma-separated database URLs) become aliases replica_1, replica_2, ..."""
+    replicas = {}
+    for n, url in enumerate(env.list("AYBIZA_REPLICA_URLS", default=[]), start=1):
+        replica = environ.Env.db_url_config(url)
+        replica["ENGINE"] = primary["ENGINE"]
+        replica["OPTIONS"] = {**primary["OPTIONS"], **replica.get("OPTIONS", {})}
+        replica["DISABLE_SERVER_SIDE_CURSORS"] = primary.get("DISABLE_SERVER_SIDE_CURSORS", False)
+        replica["TEST"] = {"MIRROR": "default"}  # tests read the primary unless they start a replica
+        replicas[f"replica_{n}"] = replica
+    return replicas
+
+
 DATABASES = {"default": _database()}
+DATABASES.update(_replicas(DATABASES["default"]))
+# Several web processes need a shared cache (e.g. redis://..., dbcache://aybiza_cache): read-your-writes markers.
+CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://")}
+# Read-only work that tolerates staleness goes to a replica (aybiza/core/db/routers.py, docs/deploy.md).
+DATABASE_ROUTERS = ["aybiza.core.db.routers.ReplicaRouter"]
+AYBIZA_REPLICAS = {
+    # A replica further behind than this is skipped (checked at most every CHECK_SECONDS per process).
+    "MAX_LAG_SECONDS": env.float("AYBIZA_REPLICA_MAX_LAG_SECONDS", default=5.0),
+    "CHECK_SECONDS": env.float("AYBIZA_REPLICA_CHECK_SECONDS", default=3.0),
+    # A client that wrote reads from the primary for this long (read-your-writes).
+    "READ_YOUR_WRITES_SECONDS": env.float("AYBIZA_READ_YOUR_WRITES_SECONDS", default=10.0),
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # models.E034 limits index names to 30 characters for Oracle's sake; the
@@ -165,7 +213,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+STATIC_ROOT = env.path("AYBIZA_STATIC_ROOT", default=BASE_DIR / ".local" / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: hashed, compressed names (collectstatic writes them; `./dev` runs it).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # The tenant API (docs/api.md). Every /api/v1/ view derives from
 # aybiza.api.viewsets, which sets authentication, scopes, rate limits and the
@@ -244,3 +298,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- Production (AYBIZA_ENV=production; docs/deploy.md) -------------------------------
+# `manage.py check --deploy` reports no warnings under these (tests/test_deploy.py).
+if PRODUCTION:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # required: no default in production
+    CSRF_TRUSTED_ORIGINS = env.list(
+        "AYBIZA_CSRF_TRUSTED_ORIGINS", default=[f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS if host != "*"]
+    )
+    # TLS ends at the load balancer / proxy, which says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env.int("AYBIZA_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("AYBIZA_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("AYBIZA_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    X_FRAME_OPTIONS = "DENY"
+    LOGGING["root"]["level"] = env("AYBIZA_LOG_LEVEL", default="WARNING")

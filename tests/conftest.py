@@ -1,7 +1,7 @@
 """Shared test setup: a real PostgreSQL (the embedded server unless DATABASE_URL is set)."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 
 def timescaledb_available() -> bool:
@@ -149,3 +149,16 @@ def fast_password_hasher(settings):
     # New hashes are fast; hashes made outside this fixture (module-scoped
     # setup) still verify.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *project_settings.PASSWORD_HASHERS]
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(django_db_setup):
+    """Debian's PgBouncer, transaction pooling, 2 server connections, in front of the test server (tests/infra.py)."""
+    from tests import infra
+
+    if infra.pgbouncer_binary() is None:
+        pytest.skip("pgbouncer is not installed: `./dev test` installs Debian's package when run as root")
+    settings = connections["default"].settings_dict
+    bouncer = infra.start_pgbouncer(server_host=settings["HOST"], server_port=settings["PORT"])
+    yield bouncer
+    bouncer.stop()

@@ -9,6 +9,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aybiza.api.replicas import ReplicaReadsMixin
 from aybiza.core import csv_export
 from aybiza.api.scoping import scoped
 from aybiza.core.audit import snapshot
@@ -28,7 +29,7 @@ from .serializers import (
 EXPORT_LIMIT = 100_000
 
 
-class CallViewSet(TimeSeriesMixin, CreateReadUpdateViewSet):
+class CallViewSet(ReplicaReadsMixin, TimeSeriesMixin, CreateReadUpdateViewSet):
     """Calls. The voice platform creates them and moves them through their lifecycle (status transitions
     are validated: initiated -> ringing -> answered -> completed, or a failure state)."""
 
@@ -53,6 +54,9 @@ class CallViewSet(TimeSeriesMixin, CreateReadUpdateViewSet):
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The filtered calls as CSV (at most 100,000 rows; narrow with since/until)."""
+        return self.read_on_replica(self._export, request)
+
+    def _export(self, request):
         queryset = self.filter_queryset(self.get_queryset()).order_by("-start_time")
         columns = [c for c in CALL_FIELDS if c not in ("organization", "tenant", "agent", "agent_version", "phone_number")]
         columns += ["organization_id", "tenant_id", "agent_id", "agent_version_id", "phone_number_id"]
@@ -126,7 +130,7 @@ class CallTranscriptViewSet(CreateReadViewSet):
         self.audit("create", instance, after=snapshot(instance, self.audit_fields), details={"transcript": summary})
 
 
-class CallAnalyticsViewSet(TimeSeriesMixin, CreateReadViewSet):
+class CallAnalyticsViewSet(ReplicaReadsMixin, TimeSeriesMixin, CreateReadViewSet):
     """Per-call analytics (latencies, turns, tool calls) reported by the voice platform."""
 
     scope = "calls"
@@ -143,7 +147,7 @@ class CallAnalyticsViewSet(TimeSeriesMixin, CreateReadViewSet):
                 "phone_number_id": call.phone_number_id}
 
 
-class DetailedMetricViewSet(TimeSeriesMixin, ReadOnlyViewSet):
+class DetailedMetricViewSet(ReplicaReadsMixin, TimeSeriesMixin, ReadOnlyViewSet):
     """Detailed per-call metrics (a hypertable). Write them in bulk with POST /call-metrics/bulk/."""
 
     scope = "calls"
@@ -180,7 +184,7 @@ class UsageQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=["none", "agent"], default="none")
 
 
-class UsageViewSet(GenericViewSet):
+class UsageViewSet(ReplicaReadsMixin, GenericViewSet):
     """Usage from the hourly rollups: calls, minutes, cost and latency per period (and agent)."""
 
     scope = "usage"
@@ -195,6 +199,9 @@ class UsageViewSet(GenericViewSet):
         OpenApiParameter("group_by", enum=["none", "agent"], default="none"),
     ], responses=UsageSerializer(many=True))
     def list(self, request):
+        return self.read_on_replica(self._usage, request)
+
+    def _usage(self, request):
         query = UsageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         period, by_agent = query.validated_data["period"], query.validated_data["group_by"] == "agent"

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.auth_forms import StaffPasswordChangeForm
 from accounts.auth_views import login_mfa_view, login_view, mfa_setup_view, require_mfa
+from aybiza.core.db.routers import client_key, replica_reads
 
 from .dashboard import build_dashboard
 
@@ -91,4 +92,6 @@ class OpsAdminSite(admin.AdminSite):
 
     # --- dashboard ---------------------------------------------------------------------------------------
     def index(self, request, extra_context=None):
-        return super().index(request, {"dashboard": build_dashboard(request), **(extra_context or {})})
+        with replica_reads(client=client_key(request)):  # rollups only: a replica's few seconds of lag are fine
+            dashboard = build_dashboard(request)
+        return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
