@@ -52,6 +52,7 @@ PATHS: dict[str, tuple[str, object]] = {
     "security_app.voicesecurityevent": ("tenant_id", "organization_id"),
     "security_app.apiaccesslog": ("tenant_id", "organization_id"),
     "security_app.compliancereport": ("tenant_id", "organization_id"),
+    "security_app.datasubjectrequest": ("tenant_id", "organization_id"),
     "security_app.securityeventsdaily": ("tenant_id", TENANT_SUBQUERY),
 }
 
