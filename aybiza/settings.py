@@ -119,6 +119,14 @@ PLATFORM_ORGANIZATION_SLUG = env("AYBIZA_PLATFORM_ORGANIZATION_SLUG", default="a
 AYBIZA_COMPLIANCE_VALIDITY_DAYS = env.int("AYBIZA_COMPLIANCE_VALIDITY_DAYS", default=365)
 AYBIZA_RESERVATION_HOLD_MINUTES = env.int("AYBIZA_RESERVATION_HOLD_MINUTES", default=15)
 
+# Stored documents (data-subject export archives, compliance reports: docs/data-protection.md): local files
+# under .local/media (git-ignored) by default; any django-storages backend in production via STORAGES.
+MEDIA_ROOT = env("AYBIZA_MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -163,7 +163,10 @@ def data_subject_request_reject(*, subject_request: DataSubjectRequest, actor, r
 
 def data_subject_request_run(*, subject_request: DataSubjectRequest, actor=None, api_key=None, request=None,
                              reason: str = "") -> DataSubjectRequest:
-    """Start, do the export or erasure, and complete; on an error: failed (with the error), work rolled back."""
+    """Start, do the export or erasure, and complete; on an error: failed (with the error), work rolled back.
+
+    Returns the request in either case (callers look at `status`); a refused start raises TransitionRefused.
+    """
     with transaction.atomic():
         row = lock(subject_request)
         MACHINE.ensure(row, "start")
@@ -178,8 +181,9 @@ def data_subject_request_run(*, subject_request: DataSubjectRequest, actor=None,
             changes = {"result": result, "completed_at": timezone.now()}
             if row.kind == Kind.EXPORT:
                 changes.update(archive_name=result["archive"]["name"], archive_checksum=result["archive"]["sha256"])
-            else:
-                changes.update(subject_phone=None, subject_email=None)
+            else:  # forget who it was (not through the audited changes: the audit row must not name them)
+                DataSubjectRequest.objects.filter(pk=row.pk).update(subject_phone=None, subject_email=None)
+                row.subject_phone = row.subject_email = None
             summary = {k: v for k, v in result.items() if k in ("tables", "holds", "total")}
             return apply_transition(machine=MACHINE, instance=row, verb="complete",
                                     action="data_subject_request.complete", changes=changes, actor=actor,
@@ -190,14 +194,16 @@ def data_subject_request_run(*, subject_request: DataSubjectRequest, actor=None,
             apply_transition(machine=MACHINE, instance=row, verb="fail", action="data_subject_request.fail",
                              changes={"error_message": f"{type(exc).__name__}: {exc}"[:2000]},
                              actor=actor, api_key=api_key, request=request)
-        raise
+        return row
 
 
 def data_subject_request_run_job(request_id) -> None:
     """Job: run an approved (or failed) request; a completed, rejected or running one is left alone."""
     row = DataSubjectRequest.objects.get(pk=request_id)
     if MACHINE.can(row, "start"):
-        data_subject_request_run(subject_request=row)
+        row = data_subject_request_run(subject_request=row)
+        if row.status == S.FAILED:  # the runner records the failure and may retry (start is allowed from failed)
+            raise RuntimeError(f"Data-subject request {row.pk} failed: {row.error_message}")
 
 
 # --- export -----------------------------------------------------------------------------------------------

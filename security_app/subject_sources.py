@@ -7,8 +7,8 @@ offboarding deletes. Audit logs are a legal hold: exported, listed, never erased
 from __future__ import annotations
 
 from django.contrib.auth.hashers import make_password
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from accounts.models import User
 
@@ -46,7 +46,7 @@ def _find_users(subject):
 
 def _erase_users(queryset, subject, actor):
     rows = queryset.update(
-        email=Concat(Value("erased-"), "id", Value("@erased.invalid")), full_name=ERASED, phone_number=None,
+        email=Concat(Value("erased-"), Cast("id", CharField()), Value("@erased.invalid"), output_field=CharField()), full_name=ERASED, phone_number=None,
         position=None, department=None, settings={}, is_active=False, mfa_enabled=False, mfa_secret=None,
         recovery_codes=None, password=make_password(None), locked_until=None,
     )
