@@ -1,11 +1,14 @@
 import base64
+import functools
 import hashlib
 
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from rest_framework import viewsets
@@ -14,7 +17,7 @@ from aybiza.api.viewsets import CreateReadViewSet, ReadOnlyViewSet, ScopedViewSe
 
 from accounts.models import Organization
 
-from .. import api_keys, services, subject_requests
+from .. import api_keys, compliance, services, subject_requests
 from ..audit import audit_record
 from ..filtersets import (
     ApiKeyFilterSet, AuditLogFilterSet, ComplianceReportFilterSet, DataSubjectRequestFilterSet, PromptInjectionAttemptFilterSet,
@@ -111,7 +114,16 @@ class VoiceSecurityEventViewSet(TimeSeriesMixin, CreateReadViewSet):
     audit_fields = ("call_sid", "event_type", "threat_level", "action_taken")
 
 
-class ComplianceReportViewSet(CreateReadViewSet):
+class DownloadNegotiationMixin:
+    """`?format=` of a download names the document (json|pdf), not a DRF renderer: errors are always JSON."""
+
+    def perform_content_negotiation(self, request, force=False):
+        if getattr(self, "action", None) == "download":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+
+class ComplianceReportViewSet(DownloadNegotiationMixin, CreateReadViewSet):
     """Compliance reports: request one for a period; download the document and check its SHA-256."""
 
     scope = "compliance-reports"
@@ -124,7 +136,12 @@ class ComplianceReportViewSet(CreateReadViewSet):
     def perform_create(self, serializer):
         report = self.save_checked(serializer, **self.owner_kwargs(serializer.validated_data),
                                    generated_by=self.principal.actor, status="generating")
-        serializer.instance = reports.compliance_report_generate(report=report, **self.service_kwargs())
+        # Generation reads across tables (platform staff, every encrypted column, retention state) that the
+        # key's row-level-security role cannot see, so it runs as a job once this request has committed, outside
+        # the tenant context (synchronously for now, before the response is sent). The response says
+        # "generating"; read the report again for the result.
+        transaction.on_commit(functools.partial(compliance.compliance_report_generate_job, report.pk))
+        serializer.instance = report
 
     @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "pdf"], description="Default json.")],
                    responses={(200, "application/json"): OpenApiResponse(
@@ -171,7 +188,7 @@ def refuse_tampered(row, what: str, message: str, service_kwargs: dict) -> None:
                  details={"document": what, "error": message}, **service_kwargs)
 
 
-class DataSubjectRequestViewSet(CreateReadViewSet):
+class DataSubjectRequestViewSet(DownloadNegotiationMixin, CreateReadViewSet):
     """Data-subject requests (GDPR Art. 15 export, Art. 17 erasure) of your tenant: file one naming the person by
     phone number and/or e-mail; ops count, approve and run it; answered within 30 days (`due_at`)."""
 

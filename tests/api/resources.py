@@ -40,6 +40,13 @@ def _key(tenant):
     return row
 
 
+def _subject_request(tenant):
+    from security_app.subject_requests import data_subject_request_create
+
+    return data_subject_request_create(organization=tenant.organization, tenant=tenant, kind="export",
+                                       subject_phone="+442079460123")
+
+
 def _draft_version(tenant):
     return f.AgentVersionFactory(agent=f.AgentFactory(tenant=tenant))
 
@@ -80,4 +87,5 @@ OBJECTS = {
     "prompt-injection-attempt": lambda t: f.PromptInjectionAttemptFactory(tenant=t),
     "voice-security-event": lambda t: f.VoiceSecurityEventFactory(tenant=t),
     "compliance-report": lambda t: f.ComplianceReportFactory(tenant=t),
+    "data-subject-request": _subject_request,
 }
