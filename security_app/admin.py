@@ -312,7 +312,8 @@ class DataSubjectRequestAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
         (None, {"fields": ("organization", "tenant", "kind", "scope", "status", "notes")}),
         ("Subject", {"fields": ("subject_phone", "subject_email", "subject_fingerprint")}),
         ("Deadline", {"fields": ("received_at", "due_at")}),
-        ("Dry run and result", {"fields": ("counts", "result", "download", "archive_checksum", "error_message")}),
+        ("Dry run and result", {"fields": ("counts", "result", "download", "archive_name", "archive_checksum",
+                                           "error_message")}),
         ("Approval", {"fields": ("requested_by", "approved_by", "approved_at", "started_at", "completed_at")}),
     )
     flows = (

@@ -27,7 +27,7 @@ from automation.models import (
 )
 from aybiza.demo.phones import fictional_number, number_parts
 from security_app.models import (
-    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent,
+    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent,
 )
 from telephony.models import PhoneNumber, PhoneNumberReservation, PortingRequest, SipTrunk
 
@@ -560,3 +560,18 @@ class ComplianceReportFactory(DjangoModelFactory):
     report_data = factory.LazyFunction(lambda: {"controls_tested": 64, "controls_passed": 62})
     generated_by = factory.SubFactory(UserFactory, tenant=factory.SelfAttribute("..tenant"))
     checksum = factory.LazyFunction(lambda: hashlib.sha256(uuid.uuid4().bytes).hexdigest())
+
+
+class DataSubjectRequestFactory(DjangoModelFactory):
+    """A received export request of a tenant's caller (use the service to file real ones)."""
+
+    class Meta:
+        model = DataSubjectRequest
+
+    tenant = factory.SubFactory(TenantFactory)
+    organization = factory.SelfAttribute("tenant.organization")
+    kind = "export"
+    subject_phone = "+442079460123"
+    subject_email = factory.Sequence(lambda n: f"subject{n}@example.org")
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.received_at + timedelta(days=30))
