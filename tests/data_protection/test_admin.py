@@ -52,7 +52,7 @@ def test_request_goes_through_the_console(admin_client, ops_superuser, operator_
     assert b"forged" not in refused.content and "Refused" in refused.content.decode()
 
 
-def test_report_is_generated_and_downloaded_in_the_console(admin_client):  # noqa: F811
+def test_report_is_generated_and_downloaded_in_the_console(admin_client, pdf_renderer):  # noqa: F811
     tenant = f.TenantFactory()
     now = timezone.now()
     response = admin_client.post(reverse("admin:security_app_compliancereport_add"), {

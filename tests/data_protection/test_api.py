@@ -68,7 +68,7 @@ def test_export_download_is_verified_and_tampering_refused(api):  # noqa: F811
 
 
 @pytest.fixture
-def make_report(api, django_capture_on_commit_callbacks):  # noqa: F811
+def make_report(api, django_capture_on_commit_callbacks, pdf_renderer):  # noqa: F811
     def make(report_type="pci_dss"):
         now = timezone.now()
         with django_capture_on_commit_callbacks(execute=True):  # the generation job runs after the commit
@@ -129,3 +129,27 @@ def test_generation_failure_is_recorded(api, make_report, monkeypatch):  # noqa:
     monkeypatch.undo()
     row = compliance.compliance_report_generate(report=ComplianceReport.objects.get(pk=report["id"]))
     assert row.status == "completed" and row.error_message is None
+
+
+def test_commands_run_the_jobs(api, pdf_renderer):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    row = dsr.data_subject_request_create(organization=api.org1, tenant=api.tenant_a, kind="erasure",
+                                          subject_email="gone@example.org")
+    with pytest.raises(CommandError, match="allowed from: approved"):
+        call_command("data_subject_request", "run", str(row.pk))
+    out = StringIO()
+    call_command("data_subject_request", "dry-run", str(row.pk), stdout=out)
+    assert "Dry run done" in out.getvalue()
+    dsr.data_subject_request_approve(subject_request=row, actor=f.UserFactory(ops_staff=True))
+    call_command("data_subject_request", "run", str(row.pk), stdout=out)
+    row.refresh_from_db()
+    assert row.status == "completed" and row.subject_email is None
+    out = StringIO()
+    call_command("generate_compliance_report", "--organization", api.org1.slug, "--type", "gdpr",
+                 "--by", api.user_a.email, stdout=out)
+    report = ComplianceReport.objects.get()
+    assert report.status == "completed" and report.checksum in out.getvalue()
