@@ -17,7 +17,6 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import role_grants

@@ -153,3 +153,10 @@ def test_commands_run_the_jobs(api, pdf_renderer):  # noqa: F811
                  "--by", api.user_a.email, stdout=out)
     report = ComplianceReport.objects.get()
     assert report.status == "completed" and report.checksum in out.getvalue()
+
+
+def test_outsider_cannot_file_for_another_tenant(api):  # noqa: F811
+    response = api.client("org2").post("/api/v1/data-subject-requests/", {
+        "kind": "erasure", "subject_email": "a@example.org", "tenant": str(api.tenant_a.pk)}, format="json")
+    assert response.status_code == 400 and "tenant" in response.json().get("fields", response.json())
+    assert not DataSubjectRequest.objects.exists()

@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 
 from aybiza.errors import TransitionRefused
 from security_app import subject_requests as dsr
-from security_app.models import AuditLog, DataSubjectRequest
+from security_app.models import AuditLog
 from tests import factories as f
 
 PHONE = "+442079460123"
@@ -67,7 +67,7 @@ def _everywhere(values):
     """(table, pk) of every row of every spec table with a text or JSON column containing one of `values`."""
     hits = []
     for model in apps.get_models():
-        if not model._meta.managed or "\".\"" not in model._meta.db_table and '"."' not in model._meta.db_table:
+        if not model._meta.managed or '"."' not in model._meta.db_table:  # the spec's schemas only
             continue
         columns = [fl for fl in model._meta.concrete_fields if isinstance(fl, (CharField, TextField, JSONField))
                    and not fl.name.endswith(("password", "secret", "recovery_codes", "pin_password"))]
