@@ -1,0 +1,35 @@
+"""Two workers running the same approved erasure at once: exactly one runs it, the other is refused."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from aybiza.errors import TransitionRefused
+from security_app import subject_requests as dsr
+from security_app.models import AuditLog
+from tests import factories as f
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_runs_of_one_request(clean_spec_tables):
+    tenant = f.TenantFactory()
+    f.CallFactory(phone_number=f.PhoneNumberFactory(tenant=tenant), from_number="+442079460123")
+    row = dsr.data_subject_request_create(organization=tenant.organization, tenant=tenant, kind="erasure",
+                                          subject_phone="+442079460123")
+    row = dsr.data_subject_request_dry_run(subject_request=row)
+    row = dsr.data_subject_request_approve(subject_request=row, actor=f.UserFactory(ops_staff=True))
+
+    def run(_):
+        try:
+            return dsr.data_subject_request_run(subject_request=row).status
+        except TransitionRefused:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(run, range(2)))
+    assert outcomes == ["completed", "refused"]
+    assert AuditLog.objects.filter(action="data_subject_request.start", resource_id=row.pk).count() == 1
+    assert AuditLog.objects.filter(action="data_subject_request.complete", resource_id=row.pk).count() == 1
