@@ -5,7 +5,6 @@ import hashlib
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -17,7 +16,7 @@ from .models import (
     ApiAccessLog, ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent,
     VoiceSecurityEvent,
 )
-from . import compliance, personal_data, subject_requests
+from . import compliance, subject_requests
 from .audit import audit_record
 
 
@@ -285,11 +284,12 @@ class DataSubjectRequestAddForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        try:
-            cleaned["subject_phone"] = personal_data.normalize_phone(cleaned.get("subject_phone"))
-            cleaned["subject_email"] = personal_data.normalize_email(cleaned.get("subject_email"))
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict)
+        if self.errors:
+            return cleaned
+        cleaned["subject_phone"], cleaned["subject_email"] = subject_requests.validate_request(
+            organization=cleaned.get("organization"), tenant=cleaned.get("tenant"), kind=cleaned.get("kind"),
+            scope=cleaned.get("scope"), subject_phone=cleaned.get("subject_phone"),
+            subject_email=cleaned.get("subject_email"))
         return cleaned
 
 

@@ -69,17 +69,13 @@ def subject_of(request: DataSubjectRequest) -> personal_data.Subject:
 
 # --- filing -----------------------------------------------------------------------------------------------
 
-@transaction.atomic
-def data_subject_request_create(
-    *, organization, kind: str, tenant=None, scope: str = Scope.SUBJECT, subject_phone: str | None = None,
-    subject_email: str | None = None, notes: str = "", actor=None, api_key=None, request=None,
-    received_at=None,
-) -> DataSubjectRequest:
+def validate_request(*, organization, tenant, kind, scope, subject_phone, subject_email) -> tuple:
+    """(E.164 phone, lower-case e-mail), or ValidationError naming the field (the admin form calls it too)."""
     if kind not in Kind.values:
         raise ValidationError({"kind": f"One of: {', '.join(Kind.values)}."})
     if scope not in Scope.values:
         raise ValidationError({"scope": f"One of: {', '.join(Scope.values)}."})
-    if tenant is not None and tenant.organization_id != organization.pk:
+    if tenant is not None and organization is not None and tenant.organization_id != organization.pk:
         raise ValidationError({"tenant": "The tenant is not the organization's."})
     phone, email = personal_data.normalize_phone(subject_phone), personal_data.normalize_email(subject_email)
     if scope == Scope.SUBJECT and not (phone or email):
@@ -87,6 +83,17 @@ def data_subject_request_create(
     if scope == Scope.ORGANIZATION and (phone or email or tenant is not None):
         raise ValidationError({"scope": "Organization offboarding covers the whole organization: "
                                         "no subject, no tenant."})
+    return phone, email
+
+
+@transaction.atomic
+def data_subject_request_create(
+    *, organization, kind: str, tenant=None, scope: str = Scope.SUBJECT, subject_phone: str | None = None,
+    subject_email: str | None = None, notes: str = "", actor=None, api_key=None, request=None,
+    received_at=None,
+) -> DataSubjectRequest:
+    phone, email = validate_request(organization=organization, tenant=tenant, kind=kind, scope=scope,
+                                    subject_phone=subject_phone, subject_email=subject_email)
     received_at = received_at or timezone.now()
     row = DataSubjectRequest.objects.create(
         organization=organization, tenant=tenant, kind=kind, scope=scope, subject_phone=phone,

@@ -67,3 +67,17 @@ def test_report_is_generated_and_downloaded_in_the_console(admin_client, pdf_ren
     assert "Data-subject requests are answered within one month" in page
     pdf = admin_client.get(reverse("admin:security_app_compliancereport_download", args=[report.pk, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_bad_filing_is_a_form_error(admin_client):  # noqa: F811
+    tenant = f.TenantFactory()
+    response = admin_client.post(reverse("admin:security_app_datasubjectrequest_add"), {
+        "organization": tenant.organization.pk, "tenant": tenant.pk, "kind": "erasure", "scope": "organization",
+        "subject_phone": "+442079460123", "subject_email": "", "notes": ""})
+    assert response.status_code == 200 and "Organization offboarding covers the whole organization" in \
+        response.content.decode()
+    response = admin_client.post(reverse("admin:security_app_datasubjectrequest_add"), {
+        "organization": tenant.organization.pk, "tenant": tenant.pk, "kind": "erasure", "scope": "subject",
+        "subject_phone": "12", "subject_email": "", "notes": ""})
+    assert response.status_code == 200 and "phone number" in response.content.decode()
+    assert not DataSubjectRequest.objects.exists()
