@@ -318,7 +318,8 @@ class DataSubjectRequestAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
     )
     flows = (
         _dsr_flow("dry_run", "Dry run (count)", form=FlowForm),
-        _dsr_flow("approve", "Approve", help="Irreversible for an erasure: check the dry-run counts first."),
+        _dsr_flow("approve", "Approve", bulk=False,
+                  help="Irreversible for an erasure: check the dry-run counts first."),
         _dsr_flow("reject", "Reject", form=RequiredReasonForm),
         _dsr_flow("run", "Run now", verb="start", bulk=False),
     )

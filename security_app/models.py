@@ -317,9 +317,9 @@ class DataSubjectRequest(ConsistencyMixin, models.Model):
         permissions = [('approve_datasubjectrequest', 'Can dry-run, approve, reject and run data-subject requests')]
 
     def __str__(self):
-        who = "organization offboarding" if self.scope == SubjectRequestScope.ORGANIZATION else (
-            " / ".join(v for v in (self.subject_phone, self.subject_email) if v)
-            or f"erased subject {(self.subject_fingerprint or '')[:12]}")
+        # Never the phone number or e-mail: this text lands in audit rows and the admin's change log.
+        who = "organization offboarding" if self.scope == SubjectRequestScope.ORGANIZATION else \
+            f"subject {(self.subject_fingerprint or '')[:12]}"
         return f"{self.kind} of {who} ({self.status})"
 
 

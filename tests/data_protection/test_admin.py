@@ -50,6 +50,10 @@ def test_request_goes_through_the_console(admin_client, ops_superuser, operator_
         handle.write(b"forged")
     refused = admin_client.get(download, follow=True)
     assert b"forged" not in refused.content and "Refused" in refused.content.decode()
+    from django.contrib.admin.models import LogEntry
+
+    assert LogEntry.objects.exists()
+    assert not LogEntry.objects.filter(object_repr__contains="7946").exists()  # the change log names nobody
 
 
 def test_report_is_generated_and_downloaded_in_the_console(admin_client, pdf_renderer):  # noqa: F811
