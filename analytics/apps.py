@@ -12,3 +12,5 @@ class AnalyticsConfig(AppConfig):
         from .health import call_outcomes_by_number
 
         call_outcomes.register(call_outcomes_by_number)
+
+        from . import controls, personal_data  # noqa: F401 - register the call tables' sources and controls

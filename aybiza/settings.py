@@ -207,6 +207,10 @@ AYBIZA_ROUTING = {
 # so an invalidation reaches all of them.
 CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://aybiza-routing")}
 
+# Stored documents (data-subject export archives, compliance reports: docs/data-protection.md): local files
+# under .local/media (git-ignored) by default; any django-storages backend in production via STORAGES below.
+MEDIA_ROOT = env("AYBIZA_MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media"))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

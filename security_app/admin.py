@@ -1,19 +1,26 @@
 """Ops console: API keys (created and revoked through services), the security review queues,
 and the audit/security logs (read-only, millions of rows)."""
 
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from aybiza.admin.base import OpsModelAdmin, ServiceCreateMixin, TimeSeriesAdmin
-from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, RequiredReasonForm
+from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, ReasonForm, RequiredReasonForm
 
 from .services.api_keys import api_key_create
 from .models import (
-    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent,
+    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent,
+    VoiceSecurityEvent,
 )
 from .services import (
     API_KEY, api_key_revoke, prompt_injection_review, security_event_resolve, voice_security_event_review,
 )
+from .services import compliance, subject_requests
 
 
 class NotesForm(FlowForm):
@@ -174,22 +181,177 @@ class ApiAccessLogAdmin(TimeSeriesAdmin):
     )
 
 
+class DownloadMixin:
+    """`<id>/download/<what>/`: a stored document, verified against its SHA-256 before it is served."""
+
+    download_permission = ""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [path("<path:object_id>/download/<slug:what>/", self.admin_site.admin_view(self.download_view),
+                     name="%s_%s_download" % info), *super().get_urls()]
+
+    def download_url(self, obj, what):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_download", args=[obj.pk, what])
+
+    def download_view(self, request, object_id, what):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404("No such object.")
+        try:
+            content, content_type, filename = self.read(obj, what)
+        except (FileNotFoundError, ValueError) as exc:
+            raise Http404(str(exc))
+        except (compliance.DocumentTampered, subject_requests.ArchiveTampered) as exc:
+            audit_record(action=f"{obj._meta.model_name}.download", instance=obj, actor=request.user,
+                         request=request, status="failure", details={"document": what, "error": str(exc)})
+            self.message_user(request, f"Refused: {exc}", messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                                args=[obj.pk]))
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Checksum-SHA256"] = hashlib.sha256(content).hexdigest()
+        return response
+
+
+class GenerateForm(FlowForm):
+    pass
+
+
 @admin.register(ComplianceReport)
-class ComplianceReportAdmin(OpsModelAdmin):
+class ComplianceReportAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
     list_display = ("__str__", "organization", "tenant", "report_type", "status", "reporting_period_start",
                     "reporting_period_end", "generated_at", "generated_by")
     list_select_related = ("organization", "tenant", "generated_by")
     list_filter = ("report_type", "status", "generated_at")
     search_fields = ("organization__name", "tenant__name", "checksum")
-    readonly_fields = ("generated_by", "generated_at", "checksum")
+    readonly_fields = ("status", "generated_by", "generated_at", "checksum", "report_data", "findings",
+                       "recommendations", "report_file_url", "documents", "error_message", "downloads", "controls")
     fieldsets = (
-        (None, {"fields": ("organization", "tenant", "report_type", "status")}),
+        (None, {"fields": ("organization", "tenant", "report_type", "status", "error_message")}),
         ("Period", {"fields": ("reporting_period_start", "reporting_period_end")}),
-        ("Content", {"fields": ("report_data", "findings", "recommendations", "report_file_url", "checksum")}),
+        ("Result", {"fields": ("controls", "downloads", "checksum", "documents")}),
+        ("Content", {"fields": ("report_data", "findings", "recommendations", "report_file_url"),
+                     "classes": ("collapse",)}),
         ("Generation", {"fields": ("generated_at", "generated_by")}),
     )
+    flows = (
+        Flow("generate", "Generate", compliance.compliance_report_generate, "report",
+             "security_app.add_compliancereport", form=GenerateForm, machine=compliance.MACHINE),
+    )
+
+    def read(self, obj, what):
+        return compliance.read_document(obj, what), compliance.FORMATS[what], f"compliance-report-{obj.pk}.{what}"
+
+    @admin.display(description="Download")
+    def downloads(self, obj):
+        if obj is None or obj.status != "completed":
+            return "-"
+        return format_html_join(" · ", '<a href="{}">{}</a>', (
+            (self.download_url(obj, fmt), fmt.upper()) for fmt in compliance.FORMATS if fmt in (obj.documents or {})))
+
+    @admin.display(description="Controls")
+    def controls(self, obj):
+        rows = (obj.report_data or {}).get("controls") if obj else None
+        if not rows:
+            return "-"
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td></tr>",
+                           ((c["title"], c["reference"], c["status"]) for c in rows)))
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.generated_by_id is None:
+        if not change:
             obj.generated_by = request.user
+            obj.status = "generating"
         super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        report = compliance.compliance_report_generate(report=obj, actor=request.user, request=request)
+        level = messages.SUCCESS if report.status == "completed" else messages.ERROR
+        self.message_user(request, f"Report {report.status}" + (f": {report.error_message}" if report.error_message
+                                                                 else "."), level)
+        return HttpResponseRedirect(reverse("admin:security_app_compliancereport_change", args=[report.pk]))
+
+
+# --- data-subject requests ------------------------------------------------------------------------------------
+
+DSR_PERMISSION = "security_app.approve_datasubjectrequest"
+
+
+class DataSubjectRequestAddForm(forms.ModelForm):
+    class Meta:
+        model = DataSubjectRequest
+        fields = ("organization", "tenant", "kind", "scope", "subject_phone", "subject_email", "notes")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        cleaned["subject_phone"], cleaned["subject_email"] = subject_requests.validate_request(
+            organization=cleaned.get("organization"), tenant=cleaned.get("tenant"), kind=cleaned.get("kind"),
+            scope=cleaned.get("scope"), subject_phone=cleaned.get("subject_phone"),
+            subject_email=cleaned.get("subject_email"))
+        return cleaned
+
+
+def _dsr_flow(name, label, service, form=ReasonForm, **kwargs):
+    return Flow(name, label, service, "subject_request", DSR_PERMISSION, form=form, machine=subject_requests.MACHINE,
+                verb=kwargs.pop("verb", None), **kwargs)
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
+    list_display = ("__str__", "organization", "tenant", "kind", "scope", "status", "received_at", "due_at",
+                    "approved_by", "completed_at")
+    list_select_related = ("organization", "tenant", "approved_by")
+    list_filter = ("status", "kind", "scope", "due_at")
+    search_fields = ("organization__name", "tenant__name", "subject_fingerprint")
+    readonly_fields = ("status", "subject_fingerprint", "received_at", "due_at", "counts", "result", "archive_name",
+                       "archive_checksum", "error_message", "requested_by", "approved_by", "approved_at",
+                       "started_at", "completed_at", "download")
+    fieldsets = (
+        (None, {"fields": ("organization", "tenant", "kind", "scope", "status", "notes")}),
+        ("Subject", {"fields": ("subject_phone", "subject_email", "subject_fingerprint")}),
+        ("Deadline", {"fields": ("received_at", "due_at")}),
+        ("Dry run and result", {"fields": ("counts", "result", "download", "archive_name", "archive_checksum",
+                                           "error_message")}),
+        ("Approval", {"fields": ("requested_by", "approved_by", "approved_at", "started_at", "completed_at")}),
+    )
+    flows = (
+        _dsr_flow("dry_run", "Dry run (count)", subject_requests.data_subject_request_dry_run, form=FlowForm),
+        _dsr_flow("approve", "Approve", subject_requests.data_subject_request_approve, bulk=False,
+                  help="Irreversible for an erasure: check the dry-run counts first."),
+        _dsr_flow("reject", "Reject", subject_requests.data_subject_request_reject, form=RequiredReasonForm),
+        _dsr_flow("run", "Run now", subject_requests.data_subject_request_run, verb="start", bulk=False),
+    )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = DataSubjectRequestAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "organization", "tenant", "kind", "scope", "subject_phone", "subject_email"] if obj else fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = subject_requests.data_subject_request_create(
+            organization=data["organization"], tenant=data.get("tenant"), kind=data["kind"], scope=data["scope"],
+            subject_phone=data.get("subject_phone"), subject_email=data.get("subject_email"),
+            notes=data.get("notes") or "", actor=request.user, request=request)
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+
+    def read(self, obj, what):
+        if what != "archive":
+            raise ValueError(what)
+        return subject_requests.read_archive(obj), "application/zip", f"data-subject-export-{obj.pk}.zip"
+
+    @admin.display(description="Export archive")
+    def download(self, obj):
+        if obj is None or not obj.archive_name:
+            return "-"
+        return format_html('<a href="{}">Download (verified against SHA-256)</a>', self.download_url(obj, "archive"))

@@ -81,3 +81,25 @@ class ComplianceReportStatus(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
 
+
+
+# --- data-subject requests (extension of the spec: docs/decisions.md) ---------------------------------------
+
+class SubjectRequestKind(models.TextChoices):
+    EXPORT = "export"  # GDPR Art. 15 / 20: a copy of everything that refers to the subject
+    ERASURE = "erasure"  # GDPR Art. 17: delete or irreversibly redact it
+
+
+class SubjectRequestScope(models.TextChoices):
+    SUBJECT = "subject"  # one person, named by phone number and/or e-mail
+    ORGANIZATION = "organization"  # offboarding: the whole organization
+
+
+class SubjectRequestStatus(models.TextChoices):
+    RECEIVED = "received"
+    DRY_RUN_DONE = "dry_run_done"
+    APPROVED = "approved"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    REJECTED = "rejected"

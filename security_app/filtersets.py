@@ -6,9 +6,10 @@ from aybiza.api.filters import SearchFilterSet, TimeRangeFilterSet
 
 from .choices import (
     ApiKeyStatus, AuditLogStatus, ComplianceReportStatus, ComplianceReportType, InjectionAction,
-    InjectionDetectionMethod, SecurityEventType, Severity, VoiceSecurityEventType,
+    InjectionDetectionMethod, SecurityEventType, Severity, SubjectRequestKind, SubjectRequestStatus,
+    VoiceSecurityEventType,
 )
-from .models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
+from .models import ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 
 class ApiKeyFilterSet(SearchFilterSet):
@@ -89,3 +90,13 @@ class ComplianceReportFilterSet(SearchFilterSet):
     class Meta:
         model = ComplianceReport
         fields = ["q", "report_type", "status", "tenant_id"]
+
+
+class DataSubjectRequestFilterSet(SearchFilterSet):
+    kind = django_filters.ChoiceFilter(choices=SubjectRequestKind.choices)
+    status = django_filters.ChoiceFilter(choices=SubjectRequestStatus.choices)
+    tenant_id = django_filters.UUIDFilter()
+
+    class Meta:
+        model = DataSubjectRequest
+        fields = ["q", "kind", "status", "tenant_id"]

@@ -14,7 +14,7 @@ from aybiza.core.db.locking import VersionedModel
 from aybiza.core.ownership import Owner
 from aybiza.core.timeseries import Hypertable, Rollup
 
-from .choices import ApiKeyStatus, AuditLogStatus, ComplianceReportStatus, ComplianceReportType, InjectionAction, InjectionDetectionMethod, SecurityEventType, Severity, VoiceAction, VoiceDetectionMethod, VoiceSecurityEventType
+from .choices import ApiKeyStatus, AuditLogStatus, ComplianceReportStatus, ComplianceReportType, InjectionAction, InjectionDetectionMethod, SecurityEventType, Severity, SubjectRequestKind, SubjectRequestScope, SubjectRequestStatus, VoiceAction, VoiceDetectionMethod, VoiceSecurityEventType
 
 
 class ApiKey(ConsistencyMixin, VersionedModel):
@@ -278,6 +278,10 @@ class ComplianceReport(ConsistencyMixin, models.Model):
     generated_by = fk('accounts.User', on_delete=models.PROTECT)
     report_file_url = optional_varchar(500)
     checksum = optional_varchar(64)
+    # added (docs/decisions.md): the stored documents {"json"|"pdf": {"name", "sha256", "bytes"}} and the
+    # error of a failed generation; `checksum` is the JSON document's SHA-256 as the spec has it.
+    documents = jsonb({}, null=False)
+    error_message = optional_text()
 
     owner = Owner()
 
@@ -291,6 +295,60 @@ class ComplianceReport(ConsistencyMixin, models.Model):
     def __str__(self):
         return f"{self.report_type} report {self.reporting_period_start:%Y-%m-%d}..{self.reporting_period_end:%Y-%m-%d}"
 
+
+
+class DataSubjectRequest(ConsistencyMixin, models.Model):
+    """security.data_subject_requests (extension of the spec, docs/decisions.md): GDPR Art. 15/17 requests.
+
+    A request names a subject by phone number and/or e-mail within an organization (or one of its
+    tenants), or, for offboarding, the whole organization. Once an erasure has run, the identifiers are
+    replaced by `subject_fingerprint` (an HMAC), so the request itself no longer names the person.
+    """
+
+    id = uuid_pk()
+    organization = fk('accounts.Organization', on_delete=models.PROTECT, related_name='data_subject_requests')
+    tenant = fk('accounts.Tenant', on_delete=models.PROTECT, null=True, related_name='data_subject_requests')
+    kind = choice(SubjectRequestKind, max_length=20, null=False)
+    scope = choice(SubjectRequestScope, default=SubjectRequestScope.SUBJECT, max_length=20, null=False)
+    subject_phone = optional_varchar(20)
+    subject_email = optional_varchar(255)
+    subject_fingerprint = optional_varchar(64)
+    status = choice(SubjectRequestStatus, default=SubjectRequestStatus.RECEIVED, max_length=20, null=False)
+    received_at = now_default()
+    due_at = models.DateTimeField()
+    counts = jsonb({}, null=False)
+    result = jsonb({}, null=False)
+    archive_name = optional_varchar(500)
+    archive_checksum = optional_varchar(64)
+    error_message = optional_text()
+    notes = optional_text()
+    requested_by = fk('accounts.User', on_delete=models.PROTECT, null=True, related_name='+')
+    approved_by = fk('accounts.User', on_delete=models.PROTECT, null=True, related_name='+')
+    approved_at = optional_datetime()
+    started_at = optional_datetime()
+    completed_at = optional_datetime()
+
+    owner = Owner()
+
+    class Meta:
+        db_table = table('security', 'data_subject_requests')
+        verbose_name = 'data-subject request'
+        constraints = [
+            choices_check('data_subject_requests', 'kind', SubjectRequestKind),
+            choices_check('data_subject_requests', 'scope', SubjectRequestScope),
+            choices_check('data_subject_requests', 'status', SubjectRequestStatus),
+        ]
+        indexes = [
+            models.Index(fields=['organization', 'status', 'due_at'], name='idx_dsr_org_status_due'),
+            models.Index(fields=['tenant', '-received_at'], name='idx_dsr_tenant_received'),
+        ]
+        permissions = [('approve_datasubjectrequest', 'Can dry-run, approve, reject and run data-subject requests')]
+
+    def __str__(self):
+        # Never the phone number or e-mail: this text lands in audit rows and the admin's change log.
+        who = "organization offboarding" if self.scope == SubjectRequestScope.ORGANIZATION else \
+            f"subject {(self.subject_fingerprint or '')[:12]}"
+        return f"{self.kind} of {who} ({self.status})"
 
 
 # --- Rollups (docs/timeseries.md) -------------------------------------------

@@ -6,7 +6,8 @@ from django.db import connection
 
 SPEC_APPS = ("accounts", "agents", "telephony", "analytics", "automation", "security_app")
 # Our tables beside the spec's (docs/decisions.md): flushed all the same.
-EXTENSIONS = {'phone_manager"."sip_trunk_health_checks', 'phone_manager"."phone_number_health_periods'}
+EXTENSIONS = {'phone_manager"."sip_trunk_health_checks', 'phone_manager"."phone_number_health_periods',
+              'security"."data_subject_requests'}
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from aybiza.api.serializers import (
 
 from ..services import api_keys
 from .key_limits import restrict
-from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
+from ..models import ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 
 
 class ApiKeySerializer(VersionedSerializerMixin, TenantOwnedSerializer):
@@ -146,9 +146,9 @@ class ComplianceReportSerializer(TenantOwnedSerializer):
         model = ComplianceReport
         fields = ("id", "organization", "tenant", "report_type", "reporting_period_start", "reporting_period_end",
                   "status", "report_data", "findings", "recommendations", "generated_at", "generated_by",
-                  "report_file_url", "checksum")
+                  "report_file_url", "checksum", "documents", "error_message")
         read_only_fields = ("organization", "status", "report_data", "findings", "recommendations", "generated_at",
-                            "generated_by", "report_file_url", "checksum")
+                            "generated_by", "report_file_url", "checksum", "documents", "error_message")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -158,3 +158,21 @@ class ComplianceReportSerializer(TenantOwnedSerializer):
         if start and end and (end - start).days > 366:
             raise serializers.ValidationError({"reporting_period_end": ["A report covers at most 366 days."]})
         return attrs
+
+
+class DataSubjectRequestSerializer(TenantOwnedSerializer):
+    """A data-subject request. File it with `kind` and the subject's `subject_phone` (international format)
+    and/or `subject_email`; everything else is set by the service and the ops approval."""
+
+    tenant_required = False
+
+    class Meta:
+        model = DataSubjectRequest
+        fields = ("id", "organization", "tenant", "kind", "scope", "subject_phone", "subject_email",
+                  "subject_fingerprint", "status", "received_at", "due_at", "counts", "result", "archive_checksum",
+                  "error_message", "notes", "requested_by", "approved_by", "approved_at", "started_at",
+                  "completed_at")
+        read_only_fields = ("organization", "scope", "subject_fingerprint", "status", "received_at", "due_at",
+                            "counts", "result", "archive_checksum", "error_message", "requested_by", "approved_by",
+                            "approved_at", "started_at", "completed_at")
+        extra_kwargs = {"subject_phone": {"max_length": 32}, "notes": {"max_length": 2000}}

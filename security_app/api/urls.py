@@ -1,7 +1,7 @@
 from aybiza.api.routers import router
 
 from .views import (
-    ApiKeyViewSet, AuditLogViewSet, ComplianceReportViewSet, PromptInjectionAttemptViewSet, SecurityEventViewSet,
+    ApiKeyViewSet, AuditLogViewSet, ComplianceReportViewSet, DataSubjectRequestViewSet, PromptInjectionAttemptViewSet, SecurityEventViewSet,
     VoiceSecurityEventViewSet,
 )
 
@@ -11,3 +11,4 @@ router.register("security-events", SecurityEventViewSet, basename="security-even
 router.register("prompt-injection-attempts", PromptInjectionAttemptViewSet, basename="prompt-injection-attempt")
 router.register("voice-security-events", VoiceSecurityEventViewSet, basename="voice-security-event")
 router.register("compliance-reports", ComplianceReportViewSet, basename="compliance-report")
+router.register("data-subject-requests", DataSubjectRequestViewSet, basename="data-subject-request")

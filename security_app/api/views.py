@@ -1,23 +1,33 @@
+import base64
+import functools
+import hashlib
+
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from rest_framework import viewsets
 
 from aybiza.api.viewsets import CreateReadViewSet, ReadOnlyViewSet, ScopedViewSetMixin, TimeSeriesMixin
 
+from accounts.models import Organization
+from aybiza.core.audit import audit_record
+
 from .. import services
-from ..services import api_keys, reports
+from ..services import api_keys, compliance, subject_requests
 from ..filtersets import (
-    ApiKeyFilterSet, AuditLogFilterSet, ComplianceReportFilterSet, PromptInjectionAttemptFilterSet,
+    ApiKeyFilterSet, AuditLogFilterSet, ComplianceReportFilterSet, DataSubjectRequestFilterSet, PromptInjectionAttemptFilterSet,
     SecurityEventFilterSet, VoiceSecurityEventFilterSet,
 )
-from ..models import ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
+from ..models import ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent
 from .serializers import (
-    ApiKeySerializer, AuditLogSerializer, ComplianceReportSerializer, PromptInjectionAttemptSerializer,
+    ApiKeySerializer, AuditLogSerializer, ComplianceReportSerializer, DataSubjectRequestSerializer,
+    PromptInjectionAttemptSerializer,
     RevokeSerializer, SecurityEventSerializer, VoiceSecurityEventSerializer,
 )
 
@@ -103,7 +113,16 @@ class VoiceSecurityEventViewSet(TimeSeriesMixin, CreateReadViewSet):
     audit_fields = ("call_sid", "event_type", "threat_level", "action_taken")
 
 
-class ComplianceReportViewSet(CreateReadViewSet):
+class DownloadNegotiationMixin:
+    """`?format=` of a download names the document (json|pdf), not a DRF renderer: errors are always JSON."""
+
+    def perform_content_negotiation(self, request, force=False):
+        if getattr(self, "action", None) == "download":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+
+class ComplianceReportViewSet(DownloadNegotiationMixin, CreateReadViewSet):
     """Compliance reports: request one for a period; download the document and check its SHA-256."""
 
     scope = "compliance-reports"
@@ -116,24 +135,91 @@ class ComplianceReportViewSet(CreateReadViewSet):
     def perform_create(self, serializer):
         report = self.save_checked(serializer, **self.owner_kwargs(serializer.validated_data),
                                    generated_by=self.principal.actor, status="generating")
-        serializer.instance = reports.compliance_report_generate(report=report, **self.service_kwargs())
+        # Generation reads across tables (platform staff, every encrypted column, retention state) that the
+        # key's row-level-security role cannot see, so it runs as a job once this request has committed, outside
+        # the tenant context (synchronously for now, before the response is sent). The response says
+        # "generating"; read the report again for the result.
+        transaction.on_commit(functools.partial(compliance.compliance_report_generate_job, report.pk))
+        serializer.instance = report
 
-    @extend_schema(responses={(200, "application/json"): OpenApiResponse(
-        OpenApiTypes.OBJECT, description="The report document; its SHA-256 is in X-Checksum-SHA256 and Digest.")})
+    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "pdf"], description="Default json.")],
+                   responses={(200, "application/json"): OpenApiResponse(
+                       OpenApiTypes.OBJECT, description="The stored report document, verified against its SHA-256 "
+                                                        "(X-Checksum-SHA256); 409 if it was tampered with."),
+                       (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The report document (canonical JSON). Verify it: sha256(body) == checksum."""
+        """The report document (canonical JSON, or ?format=pdf). Refused (409) if the stored file no longer
+        matches its SHA-256. Verify it yourself too: sha256(body) == X-Checksum-SHA256."""
         report = self.get_object()
-        if report.status != "completed":
-            raise exceptions.NotFound("This report has no document yet.")
-        import base64
-        import hashlib
+        fmt = request.query_params.get("format", "json")
+        if fmt not in compliance.FORMATS:
+            raise exceptions.ValidationError({"format": ["One of: json, pdf."]})
+        try:
+            content = compliance.read_document(report, fmt)
+        except FileNotFoundError as exc:
+            raise exceptions.NotFound(str(exc))
+        except compliance.DocumentTampered as exc:
+            refuse_tampered(report, fmt, str(exc), self.service_kwargs())
+            return Response({"code": "document_tampered", "detail": str(exc)}, status=409)
+        return verified_file(content, compliance.FORMATS[fmt], f"compliance-report-{report.pk}.{fmt}")
 
-        content = reports.document(report)
-        digest = hashlib.sha256(content).digest()
-        response = HttpResponse(content, content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="compliance-report-{report.pk}.json"'
-        response["X-Checksum-SHA256"] = report.checksum
-        response["Digest"] = "sha-256=" + base64.b64encode(digest).decode()
-        response["ETag"] = f'"{report.checksum}"'
-        return response
+
+def verified_file(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    digest = hashlib.sha256(content)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Checksum-SHA256"] = digest.hexdigest()
+    response["Digest"] = "sha-256=" + base64.b64encode(digest.digest()).decode()
+    response["ETag"] = f'"{digest.hexdigest()}"'
+    return response
+
+
+def refuse_tampered(row, what: str, message: str, service_kwargs: dict) -> None:
+    """A stored document failed its checksum: a security event and an audit row (committed; nothing served)."""
+    SecurityEvent.objects.create(
+        organization_id=row.organization_id, tenant_id=row.tenant_id, event_type="system_anomaly",
+        severity="high", source="document-integrity", user=service_kwargs.get("actor"),
+        api_key=service_kwargs.get("api_key"),
+        details={"resource_type": row._meta.label_lower, "resource_id": str(row.pk), "document": what,
+                 "error": message})
+    audit_record(action=f"{row._meta.model_name}.download", instance=row, status="failure",
+                 details={"document": what, "error": message}, **service_kwargs)
+
+
+class DataSubjectRequestViewSet(DownloadNegotiationMixin, CreateReadViewSet):
+    """Data-subject requests (GDPR Art. 15 export, Art. 17 erasure) of your tenant: file one naming the person by
+    phone number and/or e-mail; ops count, approve and run it; answered within 30 days (`due_at`)."""
+
+    scope = "data-subject-requests"
+    queryset = DataSubjectRequest.objects.all()
+    serializer_class = DataSubjectRequestSerializer
+    filterset_class = DataSubjectRequestFilterSet
+    ordering_fields = ("received_at", "due_at")
+    ordering = ("-received_at", "id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        owner = self.owner_kwargs(data)
+        tenant = owner.get("tenant") or (self.tenant_object({}) if self.principal.tenant_id else None)
+        organization = tenant.organization if tenant is not None else Organization.objects.get(
+            pk=self.principal.organization_id)
+        serializer.instance = subject_requests.data_subject_request_create(
+            organization=organization, tenant=tenant, kind=data["kind"], subject_phone=data.get("subject_phone"),
+            subject_email=data.get("subject_email"), notes=data.get("notes") or "", **self.service_kwargs())
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The export archive (JSON and CSV per table, manifest.json with a "
+                                         "SHA-256 per file); 409 if the stored archive was tampered with.")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The export archive of a completed export request, verified against its SHA-256."""
+        row = self.get_object()
+        try:
+            content = subject_requests.read_archive(row)
+        except FileNotFoundError as exc:
+            raise exceptions.NotFound(str(exc))
+        except subject_requests.ArchiveTampered as exc:
+            refuse_tampered(row, "archive", str(exc), self.service_kwargs())
+            return Response({"code": "document_tampered", "detail": str(exc)}, status=409)
+        return verified_file(content, "application/zip", f"data-subject-export-{row.pk}.zip")

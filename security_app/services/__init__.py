@@ -2,11 +2,12 @@
 
 - `api_keys.py`: API keys (generation, hashing, lookup, creation, revocation);
 - `reviews.py`: resolving security events, reviewing detections;
-- `reports.py`: compliance report generation.
+- `compliance.py`: compliance reports (controls, canonical JSON + PDF, verified downloads);
+- `subject_requests.py`: data-subject requests (export, erasure, offboarding).
 """
 
 from .api_keys import API_KEY, api_key_create, api_key_revoke
-from .reports import compliance_report_generate
+from .compliance import compliance_report_generate
 from .reviews import SECURITY_EVENT, prompt_injection_review, security_event_resolve, voice_security_event_review
 
 __all__ = [

@@ -29,7 +29,7 @@ def url(model, view, *args):
 
 
 # The spec's thirty tables, plus our extensions (docs/decisions.md).
-EXTENSIONS = {"telephony.SipTrunkHealthCheck", "telephony.PhoneNumberHealthPeriod"}
+EXTENSIONS = {"telephony.SipTrunkHealthCheck", "telephony.PhoneNumberHealthPeriod", "security_app.DataSubjectRequest"}
 
 
 def test_all_thirty_models_are_registered():

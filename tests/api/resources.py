@@ -57,6 +57,13 @@ def _experiment_agent(tenant):
     return agent
 
 
+def _subject_request(tenant):
+    from security_app.services.subject_requests import data_subject_request_create
+
+    return data_subject_request_create(organization=tenant.organization, tenant=tenant, kind="export",
+                                       subject_phone="+442079460123")
+
+
 def _draft_version(tenant):
     return f.AgentVersionFactory(agent=f.AgentFactory(tenant=tenant))
 
@@ -101,4 +108,5 @@ OBJECTS = {
     "prompt-injection-attempt": lambda t: f.PromptInjectionAttemptFactory(tenant=t),
     "voice-security-event": lambda t: f.VoiceSecurityEventFactory(tenant=t),
     "compliance-report": lambda t: f.ComplianceReportFactory(tenant=t),
+    "data-subject-request": _subject_request,
 }

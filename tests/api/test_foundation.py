@@ -228,16 +228,19 @@ def test_reservation_flow_and_porting_cancel(api):
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
 
 
-def test_compliance_report_download_matches_checksum(api):
+def test_compliance_report_download_matches_checksum(api, django_capture_on_commit_callbacks, settings, tmp_path):
     import hashlib
 
+    settings.MEDIA_ROOT = str(tmp_path)
     f.SecurityEventFactory(tenant=api.tenant_a, severity="critical", resolved=False)
     now = timezone.now()
-    created = api.a.post("/api/v1/compliance-reports/", {
-        "report_type": "soc2", "reporting_period_start": (now - dt.timedelta(days=30)).isoformat(),
-        "reporting_period_end": (now + dt.timedelta(days=1)).isoformat()}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):  # generation is a job run after the request commits
+        created = api.a.post("/api/v1/compliance-reports/", {
+            "report_type": "soc2", "reporting_period_start": (now - dt.timedelta(days=30)).isoformat(),
+            "reporting_period_end": (now + dt.timedelta(days=1)).isoformat()}, format="json")
     assert created.status_code == 201, created.json()
-    report = created.json()
+    assert created.json()["status"] == "generating"
+    report = api.a.get(f"/api/v1/compliance-reports/{created.json()['id']}/").json()
     assert report["status"] == "completed" and report["findings"]
     download = api.a.get(f"/api/v1/compliance-reports/{report['id']}/download/")
     assert hashlib.sha256(download.content).hexdigest() == report["checksum"] == download["X-Checksum-SHA256"]

@@ -6,10 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from security_app.models import (
-    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, PromptInjectionAttempt, SecurityEvent, VoiceSecurityEvent,
+    ApiAccessLog, ApiKey, AuditLog, ComplianceReport, DataSubjectRequest, PromptInjectionAttempt, SecurityEvent,
+    VoiceSecurityEvent,
 )
 
 from .common import a_while_ago
@@ -120,3 +122,18 @@ class ComplianceReportFactory(DjangoModelFactory):
     report_data = factory.LazyFunction(lambda: {"controls_tested": 64, "controls_passed": 62})
     generated_by = factory.SubFactory(UserFactory, tenant=factory.SelfAttribute("..tenant"))
     checksum = factory.LazyFunction(lambda: hashlib.sha256(uuid.uuid4().bytes).hexdigest())
+
+
+class DataSubjectRequestFactory(DjangoModelFactory):
+    """A received export request of a tenant's caller (use the service to file real ones)."""
+
+    class Meta:
+        model = DataSubjectRequest
+
+    tenant = factory.SubFactory(TenantFactory)
+    organization = factory.SelfAttribute("tenant.organization")
+    kind = "export"
+    subject_phone = "+442079460123"
+    subject_email = factory.Sequence(lambda n: f"subject{n}@example.org")
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.received_at + timedelta(days=30))

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from aybiza.core.db import encryption
 from aybiza.core.db.fields import EncryptedJSONField, encrypted_fields
+from security_app.key_rotation import record_rotation
 
 MAX_REPORTED_FAILURES = 20
 
@@ -127,6 +128,8 @@ class Command(BaseCommand):
             shown = ", ".join(failures[:MAX_REPORTED_FAILURES])
             more = f" and {len(failures) - MAX_REPORTED_FAILURES} more" if len(failures) > MAX_REPORTED_FAILURES else ""
             raise CommandError(f"{summary} No configured key decrypts: {shown}{more}.")
+        if not dry_run:
+            record_rotation(rotated=rotated, columns=len(columns))  # evidence for the compliance reports
         self.stdout.write(summary)
 
     def _process(self, connection, column, batch_size, progress, dry_run):
