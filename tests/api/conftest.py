@@ -49,6 +49,8 @@ def _every_api_write_is_audited(monkeypatch):
             return response
         rows = list(AuditLog.objects.filter(request_id=request._request.request_id).values_list("user_id", "api_key_id"))
         where = f"{request.method} {request.path} ({self.basename}.{self.action})"
+        if not rows and (self.basename, self.action) in IDEMPOTENT:
+            return response
         assert rows, f"{where} changed data without an audit row"
         if (self.basename, self.action) not in COMPOUND:
             assert len(rows) == 1, f"{where} wrote {len(rows)} audit rows"
