@@ -191,3 +191,7 @@ class ComplianceReportAdmin(OpsModelAdmin):
         if not change and obj.generated_by_id is None:
             obj.generated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# Alerting: rules, webhook endpoints, alerts, notices, delivery attempts (security_app/alerts/admin.py).
+from .alerts import admin as alerts_admin  # noqa: E402,F401

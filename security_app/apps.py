@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SecurityAppConfig(AppConfig):
     name = "security_app"
     verbose_name = "Security"
+
+    def ready(self):
+        from .alerts import conditions  # noqa: F401  (registers its alert triggers)

@@ -292,3 +292,7 @@ class SecurityEventsDaily(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.event_type}/{self.severity}: {self.event_count}"
+
+
+# Alerting (tables of ours, docs/decisions.md): models live in security_app/alerts/models.py.
+from .alerts.models import Alert, AlertDelivery, AlertNotification, AlertRule, WebhookEndpoint  # noqa: E402,F401

@@ -560,3 +560,73 @@ class ComplianceReportFactory(DjangoModelFactory):
     report_data = factory.LazyFunction(lambda: {"controls_tested": 64, "controls_passed": 62})
     generated_by = factory.SubFactory(UserFactory, tenant=factory.SelfAttribute("..tenant"))
     checksum = factory.LazyFunction(lambda: hashlib.sha256(uuid.uuid4().bytes).hexdigest())
+
+
+# ---- alerting (security_app/alerts) ------------------------------------------------------------------------
+
+from security_app.alerts.models import (  # noqa: E402
+    Alert, AlertDelivery, AlertNotification, AlertRule, WebhookEndpoint,
+)
+
+
+class WebhookEndpointFactory(TenantScopedFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    name = factory.Sequence(lambda n: f"hook {n}")
+    url = "https://hooks.example.com/aybiza"
+    secret = factory.LazyFunction(lambda: uuid.uuid4().hex + uuid.uuid4().hex)
+
+
+class AlertRuleFactory(TenantScopedFactory):
+    class Meta:
+        model = AlertRule
+
+    name = factory.Sequence(lambda n: f"rule {n}")
+    trigger = "security_event"
+    min_severity = "high"
+    window_minutes = 60
+    email_recipients = factory.LazyFunction(lambda: ["oncall@example.com"])
+
+
+class AlertFactory(DjangoModelFactory):
+    class Meta:
+        model = Alert
+
+    rule = factory.SubFactory(AlertRuleFactory)
+    tenant = factory.SelfAttribute("rule.tenant")
+    organization = factory.SelfAttribute("rule.organization")
+    subject = factory.Sequence(lambda n: f"subject:{n}")
+    dedup_key = factory.LazyAttribute(lambda o: f"{o.rule.pk}:{o.subject}")
+    severity = "high"
+    title = factory.Sequence(lambda n: f"Alert {n}")
+    fired_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyFunction(timezone.now)
+
+
+class AlertNotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = AlertNotification
+
+    rule = factory.SubFactory(AlertRuleFactory)
+    tenant = factory.SelfAttribute("rule.tenant")
+    organization = factory.SelfAttribute("rule.organization")
+    kind = "fired"
+    channel = "email"
+    recipients = factory.LazyFunction(lambda: ["oncall@example.com"])
+    subject_line = "[AYBIZA] FIRING: test"
+    payload = factory.LazyFunction(lambda: {"kind": "fired", "alerts": []})
+
+
+class AlertDeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = AlertDelivery
+
+    notification = factory.SubFactory(AlertNotificationFactory)
+    tenant = factory.SelfAttribute("notification.tenant")
+    organization = factory.SelfAttribute("notification.organization")
+    attempt = 1
+    succeeded = False
+    response_status = 503
+    error = "HTTP 503"
+    duration_ms = 12

@@ -53,6 +53,11 @@ PATHS: dict[str, tuple[str, object]] = {
     "security_app.apiaccesslog": ("tenant_id", "organization_id"),
     "security_app.compliancereport": ("tenant_id", "organization_id"),
     "security_app.securityeventsdaily": ("tenant_id", TENANT_SUBQUERY),
+    # alerting (ours): platform rows have no organization and so are never visible through the API
+    "security_app.alertrule": ("tenant_id", "organization_id"),
+    "security_app.webhookendpoint": ("tenant_id", "organization_id"),
+    "security_app.alert": ("tenant_id", "organization_id"),
+    "security_app.alertdelivery": ("tenant_id", "organization_id"),
 }
 
 SHARED: dict[str, dict] = {

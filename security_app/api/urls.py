@@ -11,3 +11,11 @@ router.register("security-events", SecurityEventViewSet, basename="security-even
 router.register("prompt-injection-attempts", PromptInjectionAttemptViewSet, basename="prompt-injection-attempt")
 router.register("voice-security-events", VoiceSecurityEventViewSet, basename="voice-security-event")
 router.register("compliance-reports", ComplianceReportViewSet, basename="compliance-report")
+
+# Alerting (security_app/alerts/api.py)
+from ..alerts.api import AlertDeliveryViewSet, AlertRuleViewSet, AlertViewSet, WebhookEndpointViewSet  # noqa: E402
+
+router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")

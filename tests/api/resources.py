@@ -80,4 +80,9 @@ OBJECTS = {
     "prompt-injection-attempt": lambda t: f.PromptInjectionAttemptFactory(tenant=t),
     "voice-security-event": lambda t: f.VoiceSecurityEventFactory(tenant=t),
     "compliance-report": lambda t: f.ComplianceReportFactory(tenant=t),
+    "alert-rule": lambda t: f.AlertRuleFactory(tenant=t),
+    "webhook-endpoint": lambda t: f.WebhookEndpointFactory(tenant=t),
+    "alert": lambda t: f.AlertFactory(rule=f.AlertRuleFactory(tenant=t)),
+    "alert-delivery": lambda t: f.AlertDeliveryFactory(
+        notification=f.AlertNotificationFactory(rule=f.AlertRuleFactory(tenant=t))),
 }

@@ -1,0 +1,55 @@
+"""Jobs of security_app: alert evaluation (periodic) and notice delivery (docs/operations.md, "Jobs").
+
+`security.evaluate_alerts` evaluates every rule, then queues a `security.deliver_notification` job for each
+pending notice (once: the notice id is the job's queueing lock and lock). Delivery retries with exponential
+backoff (AYBIZA_ALERTS["DELIVERY_BACKOFF_BASE"] ** attempt seconds) up to DELIVERY_MAX_ATTEMPTS.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+from procrastinate.contrib.django import app
+
+from aybiza.jobs import defer_once, job_options
+
+from .alerts.choices import NotificationStatus
+from .alerts.delivery import notification_deliver
+from .alerts.evaluate import alerts_evaluate
+from .alerts.models import AlertNotification
+
+logger = logging.getLogger("aybiza.jobs")
+
+
+@app.task(name="security.deliver_notification", **job_options(
+    max_attempts=settings.AYBIZA_ALERTS["DELIVERY_MAX_ATTEMPTS"],
+    backoff_base=settings.AYBIZA_ALERTS["DELIVERY_BACKOFF_BASE"]))
+def deliver_notification(notification_id: str) -> str:
+    """One delivery attempt; raises (so the job is retried later) while attempts remain."""
+    try:
+        notification = notification_deliver(notification_id=notification_id)
+    finally:
+        queue_pending_notifications()  # e.g. the e-mail to an endpoint's owner when it was just disabled
+    return notification.status
+
+
+def queue_pending_notifications(*, since_hours: int = 48) -> int:
+    """Queue a delivery job for each pending notice that has none waiting; returns how many were queued."""
+    since = timezone.now() - datetime.timedelta(hours=since_hours)
+    queued = 0
+    pending = AlertNotification.objects.filter(status=NotificationStatus.PENDING, created_at__gte=since)
+    for notification_id in pending.values_list("id", flat=True):
+        lock = f"alert_notification:{notification_id}"
+        if defer_once(deliver_notification, lock=lock, notification_id=str(notification_id)) is not None:
+            queued += 1
+    return queued
+
+
+@app.task(name="security.evaluate_alerts", **job_options(lock="security.evaluate_alerts"))
+def evaluate_alerts(timestamp: int | None = None) -> str:
+    """Evaluate every active alert rule, then queue the notices' deliveries."""
+    result = alerts_evaluate()
+    queue_pending_notifications()
+    logger.info("%s", result.summary())
+    return result.summary()
