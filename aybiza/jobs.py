@@ -25,9 +25,12 @@ logger = logging.getLogger("aybiza.jobs")
 
 
 def retry_strategy(*, max_attempts: int | None = None, backoff_base: int | None = None) -> RetryStrategy:
-    """Exponential backoff: base**1, base**2, ... seconds between attempts (procrastinate's formula)."""
+    """Exponential backoff: base**1, base**2, ... seconds between attempts; `max_attempts` runs in all.
+
+    (procrastinate's `max_attempts` counts retries after the first run, hence the - 1.)
+    """
     return RetryStrategy(
-        max_attempts=max_attempts or settings.AYBIZA_JOB_MAX_ATTEMPTS,
+        max_attempts=(max_attempts or settings.AYBIZA_JOB_MAX_ATTEMPTS) - 1,
         exponential_wait=backoff_base or settings.AYBIZA_JOB_BACKOFF_BASE,
     )
 
@@ -78,3 +81,11 @@ def on_app_ready(app: App) -> None:
     for name, cron in periodic_jobs().items():
         task = app.tasks[name]
         app.periodic(cron=cron, periodic_id=name, queueing_lock=name, lock=name)(task)
+
+
+def run_worker(app: App, **options) -> None:
+    """Run a worker in this process, as `manage.py procrastinate worker` does (tests: `wait=False` runs what is
+    due and returns). The worker needs its own psycopg connector: Django's connection hands JSON back as text."""
+    options.setdefault("install_signal_handlers", False)
+    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+        worker_app.run_worker(**options)

@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from aybiza.jobs import defer_once, job_options
 
@@ -34,14 +35,22 @@ def deliver_notification(notification_id: str) -> str:
     return notification.status
 
 
+def _lock(notification_id) -> str:
+    return f"alert_notification:{notification_id}"
+
+
 def queue_pending_notifications(*, since_hours: int = 48) -> int:
-    """Queue a delivery job for each pending notice that has none waiting; returns how many were queued."""
+    """Queue a delivery job for each pending notice that has none waiting or running; returns how many."""
     since = timezone.now() - datetime.timedelta(hours=since_hours)
     queued = 0
-    pending = AlertNotification.objects.filter(status=NotificationStatus.PENDING, created_at__gte=since)
-    for notification_id in pending.values_list("id", flat=True):
-        lock = f"alert_notification:{notification_id}"
-        if defer_once(deliver_notification, lock=lock, notification_id=str(notification_id)) is not None:
+    pending = list(AlertNotification.objects.filter(status=NotificationStatus.PENDING, created_at__gte=since)
+                   .values_list("id", flat=True))
+    busy = set(ProcrastinateJob.objects.filter(
+        queueing_lock__in=[_lock(i) for i in pending], status__in=("todo", "doing")).values_list("queueing_lock", flat=True))
+    for notification_id in pending:
+        if _lock(notification_id) in busy:
+            continue  # waiting for its retry, or being delivered right now
+        if defer_once(deliver_notification, lock=_lock(notification_id), notification_id=str(notification_id)):
             queued += 1
     return queued
 

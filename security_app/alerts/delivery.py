@@ -116,10 +116,10 @@ class DeliveryFailed(Exception):
 def notification_deliver(*, notification_id) -> AlertNotification:
     """Make one delivery attempt of a pending notification; idempotent once delivered, failed or cancelled.
 
-    Raises DeliveryFailed when the attempt failed and attempts remain (the job is retried).
+    Raises DeliveryFailed when the attempt failed (recorded first): the job retries it while attempts remain.
     """
     with transaction.atomic():
-        notification = AlertNotification.objects.select_for_update().select_related("endpoint").get(
+        notification = AlertNotification.objects.select_for_update().get(
             pk=notification_id)
         if notification.status != NotificationStatus.PENDING:
             return notification
@@ -144,7 +144,7 @@ def notification_deliver(*, notification_id) -> AlertNotification:
         error = f"{type(exc).__name__}: {exc}"[:2000]
     elapsed = int((time.monotonic() - started) * 1000)
     notification = _record_attempt(notification.pk, status_code=status_code, error=error, duration_ms=elapsed)
-    if error is not None and notification.status == NotificationStatus.PENDING:
+    if error is not None:  # the job fails too: retried while attempts remain, else visible as failed
         raise DeliveryFailed(f"Attempt {notification.attempts} of notice {notification.pk}: {error}")
     return notification
 
