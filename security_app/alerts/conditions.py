@@ -119,7 +119,8 @@ def failed_jobs(scope, params, now):
     latest = {}
     jobs = (ProcrastinateJob.objects.filter(status__in=("failed", "succeeded"),
                                              procrastinateevent__at__gte=since)
-            .values("task_name", "status").annotate(at=Max("procrastinateevent__at")).order_by("at"))
+            .values("task_name", "status")
+            .annotate(at=Max("procrastinateevent__at"), last_event=Max("procrastinateevent__id")).order_by("last_event"))
     for job in jobs:
         latest[job["task_name"]] = job  # ordered by time: the last one wins
     for task_name, job in sorted(latest.items()):
