@@ -157,7 +157,10 @@ def test_discovers_exactly_the_spec_encrypted_columns():
     assert found == {
         ("users", "mfa_secret"), ("users", "recovery_codes"), ("porting_requests", "pin_password"),
         ("sip_trunks", "credentials"), ("tools", "auth_config"), ("tool_versions", "auth_config"),
+        ("webhook_endpoints", "secret"),  # ours (alerting), encrypted like the spec's secrets
     }
-    assert {User, PortingRequest, SipTrunk, Tool, ToolVersion} == {
+    from security_app.models import WebhookEndpoint
+
+    assert {User, PortingRequest, SipTrunk, Tool, ToolVersion, WebhookEndpoint} == {
         m for m in apps.get_models() if encrypted_fields(m)
     }

@@ -109,6 +109,11 @@ class WebhookEndpointAdmin(OpsModelAdmin):
                                "last_failure_at")}),
     )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if obj.tenant_id and not obj.organization_id:
             obj.organization_id = obj.tenant.organization_id
