@@ -206,7 +206,7 @@ LOGGING = {
 PROCRASTINATE_ON_APP_READY = "aybiza.jobs.on_app_ready"
 # Periodic jobs: task name -> cron (UTC). Adding one is one line; an unknown name stops the worker at start.
 AYBIZA_PERIODIC_JOBS = {
-    "analytics.refresh_rollups": env("AYBIZA_CRON_REFRESH_ROLLUPS", default="*/5 * * * *"),
+    "analytics.refresh_rollups": env("AYBIZA_CRON_REFRESH_ROLLUPS", default="* * * * *"),
     "analytics.enforce_retention": env("AYBIZA_CRON_RETENTION", default="17 3 * * *"),
     "telephony.expire_reservations": env("AYBIZA_CRON_EXPIRE_RESERVATIONS", default="* * * * *"),
     "accounts.expire_compliance": env("AYBIZA_CRON_EXPIRE_COMPLIANCE", default="7 2 * * *"),
