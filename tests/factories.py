@@ -630,3 +630,19 @@ class AlertDeliveryFactory(DjangoModelFactory):
     response_status = 503
     error = "HTTP 503"
     duration_ms = 12
+
+
+class ProcrastinateJobFactory(factory.Factory):
+    """A queued job, deferred through the job runner itself (its models are read-only)."""
+
+    class Meta:
+        model = dict
+
+    task_name = "telephony.expire_reservations"
+
+    @classmethod
+    def _create(cls, model_class, task_name):
+        from procrastinate.contrib.django import app
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
+        return ProcrastinateJob.objects.get(pk=app.tasks[task_name].defer())
