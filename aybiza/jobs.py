@@ -20,6 +20,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from procrastinate import App, RetryStrategy
+from procrastinate.exceptions import AlreadyEnqueued
 
 logger = logging.getLogger("aybiza.jobs")
 
@@ -52,8 +53,6 @@ def defer_once(task, *, lock: str, **kwargs) -> int | None:
 
     `lock` (never two at once) and `queueing_lock` (never two waiting) are both the subject.
     """
-    from procrastinate.exceptions import AlreadyEnqueued
-
     try:
         return task.configure(lock=lock, queueing_lock=lock).defer(**kwargs)
     except AlreadyEnqueued:

@@ -58,7 +58,9 @@ def queue_pending_notifications(*, since_hours: int = 48) -> int:
 @app.task(name="security.evaluate_alerts", **job_options(lock="security.evaluate_alerts"))
 def evaluate_alerts(timestamp: int | None = None) -> str:
     """Evaluate every active alert rule, then queue the notices' deliveries."""
-    result = alerts_evaluate()
-    queue_pending_notifications()
+    try:
+        result = alerts_evaluate()
+    finally:
+        queue_pending_notifications()  # the rules that did evaluate get their notices out
     logger.info("%s", result.summary())
     return result.summary()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,6 +32,8 @@ from aybiza.alerting import TRIGGERS, clean_params
 from .choices import AlertStatus, Channel, NotificationKind
 from .models import Alert, AlertNotification, AlertRule
 from .services import rule_scope
+
+logger = logging.getLogger("aybiza.alerts")
 
 
 @dataclass
@@ -158,14 +161,25 @@ def alert_rule_evaluate(*, rule: AlertRule, now: datetime.datetime | None = None
     return result
 
 
+class EvaluationFailed(Exception):
+    """Some rules could not be evaluated (the others were); the job fails, so it is retried and visible."""
+
+
 def alerts_evaluate(*, now: datetime.datetime | None = None) -> Evaluation:
-    """Evaluate every active rule, each in its own transaction."""
-    total = Evaluation()
+    """Evaluate every active rule, each in its own transaction; one broken rule does not starve the others."""
+    total, failures = Evaluation(), []
     for rule in AlertRule.objects.filter(is_active=True).order_by("created_at", "id"):
-        one = alert_rule_evaluate(rule=rule, now=now)
+        try:
+            one = alert_rule_evaluate(rule=rule, now=now)
+        except Exception as exc:  # noqa: BLE001 - reported below, after the other rules ran
+            logger.exception("Alert rule %s (%s) could not be evaluated", rule.pk, rule.trigger)
+            failures.append(f"{rule.pk}: {type(exc).__name__}: {exc}")
+            continue
         total.rules += one.rules
         total.fired += one.fired
         total.held_back += one.held_back
         total.resolved += one.resolved
         total.notifications += one.notifications
+    if failures:
+        raise EvaluationFailed(f"{total.summary()} Failed rules: {'; '.join(failures)}")
     return total

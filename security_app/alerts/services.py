@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from aybiza.alerting import TRIGGERS, TENANT, Scope, clean_params
+from aybiza.alerting import TRIGGERS, Scope, clean_params
 
 from ..audit import audit_record, snapshot
 from .models import AlertRule, WebhookEndpoint
@@ -194,7 +194,3 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None, api_key=No
 
 def rule_scope(rule: AlertRule) -> Scope:
     return Scope(rule.organization_id, rule.tenant_id)
-
-
-def is_tenant_rule(rule: AlertRule) -> bool:
-    return rule_scope(rule).level == TENANT

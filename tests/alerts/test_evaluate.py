@@ -228,3 +228,17 @@ def test_rule_changes_are_audited():
     assert logs[1].details["before"]["min_severity"] == "high"
     assert logs[1].details["after"]["min_severity"] == "critical"
     assert logs[1].user_id == user.pk and logs[1].tenant_id == tenant.pk
+
+
+def test_a_broken_rule_does_not_starve_the_others():
+    from security_app.alerts.evaluate import EvaluationFailed
+
+    tenant = f.TenantFactory()
+    broken = rule_for(tenant, trigger="rate_limit_abuse")
+    AlertRule.objects.filter(pk=broken.pk).update(params={"threshold": "many"})  # as a bad manual SQL edit would
+    healthy = rule_for(tenant, trigger="trunk_unhealthy")
+    f.SipTrunkFactory(tenant=tenant, health_status="unhealthy")
+    with pytest.raises(EvaluationFailed, match=str(broken.pk)):
+        alerts_evaluate()
+    assert Alert.objects.filter(rule=healthy).count() == 1
+    assert len(notices(healthy, "fired")) == 1
