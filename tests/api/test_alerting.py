@@ -133,3 +133,19 @@ def test_deleting_a_rule_is_audited(api):
     assert api.a.delete(f"/api/v1/alert-rules/{rule['id']}/").status_code == 204
     assert not AlertRule.objects.filter(pk=rule["id"]).exists()
     assert AuditLog.objects.filter(action="alert_rule.delete", resource_id=rule["id"], tenant=api.tenant_a).exists()
+
+
+def test_re_enabling_a_disabled_endpoint_starts_its_failure_count_again(api):
+    endpoint = WebhookEndpoint.objects.get(pk=create_endpoint(api.a).json()["id"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, consecutive_failures=5,
+                                                          disabled_reason="5 consecutive failed deliveries")
+    response = api.a.patch(f"/api/v1/webhook-endpoints/{endpoint.pk}/", {"is_active": True}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["is_active"] is True and body["consecutive_failures"] == 0 and body["disabled_reason"] is None
+    response = api.a.patch(f"/api/v1/webhook-endpoints/{endpoint.pk}/", {"consecutive_failures": 0,
+                                                                          "is_active": False}, format="json")
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active and endpoint.disabled_reason == "Disabled by its owner."
+    log = AuditLog.objects.filter(action="webhook_endpoint.update", resource_id=endpoint.pk).latest("timestamp")
+    assert log.details["before"]["is_active"] is True and log.details["after"]["is_active"] is False
