@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 OLD, NEW, STRANGER = generate_key(), generate_key(), generate_key()
 
-ENCRYPTED_COLUMNS = 6  # users.mfa_secret, users.recovery_codes, porting_requests.pin_password,
+ENCRYPTED_COLUMNS = 7  # users.mfa_secret, users.recovery_codes, porting_requests.pin_password, webhook_endpoints.secret,
 #                        sip_trunks.credentials, tools.auth_config, tool_versions.auth_config
 
 

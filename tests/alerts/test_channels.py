@@ -230,3 +230,21 @@ def test_webhook_secret_is_encrypted_at_rest():
         stored = cursor.fetchone()[0]
     assert SECRET not in stored and stored.startswith("gAAAA")  # a Fernet token
     assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == SECRET
+
+
+def test_key_rotation_re_encrypts_webhook_secrets():
+    from io import StringIO
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        endpoint = f.WebhookEndpointFactory(secret=SECRET)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
+        call_command("rotate_encryption_keys", stdout=StringIO(), stderr=StringIO())
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == SECRET
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT secret FROM "security"."webhook_endpoints" WHERE id = %s', [endpoint.pk])
+        assert Fernet(new).decrypt(cursor.fetchone()[0].encode()).decode() == SECRET
