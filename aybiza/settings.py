@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "security_app",
     "aybiza.api",
     "aybiza.platform",  # the top floor: console site, dashboard, demo, project-wide commands
+    "procrastinate.contrib.django",  # the job runner: tables in public, each app's tasks.py (docs/operations.md)
 ]
 
 MIDDLEWARE = [
@@ -321,3 +322,37 @@ if PRODUCTION:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
     LOGGING["root"]["level"] = env("AYBIZA_LOG_LEVEL", default="WARNING")
+
+# --- Jobs (procrastinate, on this PostgreSQL) and alerting: docs/operations.md ---------------------------------
+PROCRASTINATE_ON_APP_READY = "aybiza.core.jobs.on_app_ready"
+# Periodic jobs: task name -> cron (UTC). Adding one is one line; an unknown name stops the worker at start.
+AYBIZA_PERIODIC_JOBS = {
+    "analytics.refresh_rollups": env("AYBIZA_CRON_REFRESH_ROLLUPS", default="* * * * *"),
+    "analytics.enforce_retention": env("AYBIZA_CRON_RETENTION", default="17 3 * * *"),
+    "telephony.expire_reservations": env("AYBIZA_CRON_EXPIRE_RESERVATIONS", default="* * * * *"),
+    "telephony.check_health": env("AYBIZA_CRON_CHECK_HEALTH", default="* * * * *"),
+    "accounts.expire_compliance": env("AYBIZA_CRON_EXPIRE_COMPLIANCE", default="7 2 * * *"),
+    "security.evaluate_alerts": env("AYBIZA_CRON_EVALUATE_ALERTS", default="* * * * *"),
+}
+# Retries: a failed job runs again after 2, 4, 8, 16... seconds (exponential), up to this many attempts.
+AYBIZA_JOB_MAX_ATTEMPTS = env.int("AYBIZA_JOB_MAX_ATTEMPTS", default=5)
+AYBIZA_JOB_BACKOFF_BASE = env.int("AYBIZA_JOB_BACKOFF_BASE", default=2)
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="alerts@aybiza.localhost")
+
+AYBIZA_ALERTS = {
+    "DIGEST_THRESHOLD": env.int("AYBIZA_ALERT_DIGEST_THRESHOLD", default=5),  # more notices at once: one digest
+    "WEBHOOK_TIMEOUT": env.float("AYBIZA_WEBHOOK_TIMEOUT", default=5.0),  # seconds per attempt
+    "WEBHOOK_DISABLE_AFTER": env.int("AYBIZA_WEBHOOK_DISABLE_AFTER", default=5),  # consecutive failed attempts
+    "DELIVERY_MAX_ATTEMPTS": env.int("AYBIZA_ALERT_DELIVERY_MAX_ATTEMPTS", default=6),
+    "DELIVERY_BACKOFF_BASE": env.int("AYBIZA_ALERT_DELIVERY_BACKOFF_BASE", default=3),  # 3, 9, 27, 81... s
+    # Webhook URLs must be http(s); loopback/private targets are allowed only when this is true (dev, tests).
+    "WEBHOOK_ALLOW_PRIVATE": env.bool("AYBIZA_WEBHOOK_ALLOW_PRIVATE", default=DEBUG),
+}

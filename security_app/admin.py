@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from aybiza.admin.base import OpsModelAdmin, ServiceCreateMixin, TimeSeriesAdmin
 from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, ReasonForm, RequiredReasonForm
+from aybiza.core.audit import audit_record
 
 from .services.api_keys import api_key_create
 from .models import (
@@ -355,3 +356,6 @@ class DataSubjectRequestAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
         if obj is None or not obj.archive_name:
             return "-"
         return format_html('<a href="{}">Download (verified against SHA-256)</a>', self.download_url(obj, "archive"))
+
+# Alerting: rules, webhook endpoints, alerts, notices, delivery attempts (security_app/alerts/admin.py).
+from .alerts import admin as alerts_admin  # noqa: E402,F401

@@ -7,3 +7,4 @@ class SecurityAppConfig(AppConfig):
 
     def ready(self):
         from . import subject_sources  # noqa: F401 - registers security_app's personal-data sources
+        from .alerts import conditions  # noqa: F401  (registers its alert triggers)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 OLD, NEW, STRANGER = generate_key(), generate_key(), generate_key()
 
-ENCRYPTED_COLUMNS = 6  # users.mfa_secret, users.recovery_codes, porting_requests.pin_password,
+ENCRYPTED_COLUMNS = 7  # users.mfa_secret, users.recovery_codes, porting_requests.pin_password, webhook_endpoints.secret,
 #                        sip_trunks.credentials, tools.auth_config, tool_versions.auth_config
 
 
@@ -157,7 +157,10 @@ def test_discovers_exactly_the_spec_encrypted_columns():
     assert found == {
         ("users", "mfa_secret"), ("users", "recovery_codes"), ("porting_requests", "pin_password"),
         ("sip_trunks", "credentials"), ("tools", "auth_config"), ("tool_versions", "auth_config"),
+        ("webhook_endpoints", "secret"),  # ours (alerting), encrypted like the spec's secrets
     }
-    assert {User, PortingRequest, SipTrunk, Tool, ToolVersion} == {
+    from security_app.models import WebhookEndpoint
+
+    assert {User, PortingRequest, SipTrunk, Tool, ToolVersion, WebhookEndpoint} == {
         m for m in apps.get_models() if encrypted_fields(m)
     }

@@ -18,3 +18,7 @@ class OpsAdminConfig(AdminConfig):
         # Back-office permissions come from roles (accounts/roles.py), not from auth groups.
         if admin.site.is_registered(Group):
             admin.site.unregister(Group)
+
+        from .jobs import register as register_jobs
+
+        register_jobs(admin.site)  # the job queue, read-only (aybiza/admin/jobs.py)

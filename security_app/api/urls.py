@@ -12,3 +12,11 @@ router.register("prompt-injection-attempts", PromptInjectionAttemptViewSet, base
 router.register("voice-security-events", VoiceSecurityEventViewSet, basename="voice-security-event")
 router.register("compliance-reports", ComplianceReportViewSet, basename="compliance-report")
 router.register("data-subject-requests", DataSubjectRequestViewSet, basename="data-subject-request")
+
+# Alerting (security_app/alerts/api.py)
+from ..alerts.api import AlertDeliveryViewSet, AlertRuleViewSet, AlertViewSet, WebhookEndpointViewSet  # noqa: E402
+
+router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")

@@ -109,4 +109,9 @@ OBJECTS = {
     "voice-security-event": lambda t: f.VoiceSecurityEventFactory(tenant=t),
     "compliance-report": lambda t: f.ComplianceReportFactory(tenant=t),
     "data-subject-request": _subject_request,
+    "alert-rule": lambda t: f.AlertRuleFactory(tenant=t),
+    "webhook-endpoint": lambda t: f.WebhookEndpointFactory(tenant=t),
+    "alert": lambda t: f.AlertFactory(rule=f.AlertRuleFactory(tenant=t)),
+    "alert-delivery": lambda t: f.AlertDeliveryFactory(
+        notification=f.AlertNotificationFactory(rule=f.AlertRuleFactory(tenant=t))),
 }

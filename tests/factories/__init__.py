@@ -9,6 +9,7 @@ and the rest of the graph follows it. Every product passes `full_clean()`
 """
 
 from .accounts import *  # noqa: F401,F403
+from .alerting import *  # noqa: F401,F403
 from .agents import *  # noqa: F401,F403
 from .analytics import *  # noqa: F401,F403
 from .automation import *  # noqa: F401,F403
