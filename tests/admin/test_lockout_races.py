@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from django.test import Client, override_settings
 
-from accounts import lockout
+from accounts.services import lockout
 from accounts.models import User
 from security_app.models import SecurityEvent
 from tests import factories as f
