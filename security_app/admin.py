@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from aybiza.admin.base import OpsModelAdmin, ServiceCreateMixin, TimeSeriesAdmin
 from aybiza.admin.flows import Flow, FlowAdminMixin, FlowForm, ReasonForm, RequiredReasonForm
+from aybiza.core.audit import audit_record
 
 from .services.api_keys import api_key_create
 from .models import (
