@@ -112,8 +112,9 @@ def test_a_change_through_the_form_leaves_one_audit_row(admin_client, ops_superu
 
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     rows = new_rows(before)
-    assert [(r.action, r.user_id, str(r.resource_id)) for r in rows] == [
-        (f"{model._meta.model_name}.update", ops_superuser.pk, str(obj.pk))]
+    # the generic path names it `<model>.update`; a model saved through its own service may name it its way
+    assert [(r.action.rsplit(".", 1)[1], r.user_id, str(r.resource_id)) for r in rows] == [
+        ("update", ops_superuser.pk, str(obj.pk))]
     assert rows[0].details["after"][name] == edited
     assert rows[0].details["before"][name] != edited
 
@@ -138,8 +139,8 @@ def test_a_delete_leaves_one_audit_row_or_nothing(admin_client, ops_superuser, r
         assert response.status_code == 200 and rows == []
         return
     assert response.status_code == 302
-    assert [(r.action, r.user_id, str(r.resource_id)) for r in rows] == [
-        (f"{model._meta.model_name}.delete", ops_superuser.pk, str(obj.pk))]
+    assert [(r.action.rsplit(".", 1)[1], r.user_id, str(r.resource_id)) for r in rows] == [
+        ("delete", ops_superuser.pk, str(obj.pk))]
 
 
 @pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=IDS)
@@ -156,4 +157,4 @@ def test_a_bulk_delete_leaves_one_audit_row_per_row(admin_client, ops_superuser,
     rows = new_rows(before)
     gone = sorted(str(o.pk) for o in objs if o.pk not in remaining)
     assert sorted(str(r.resource_id) for r in rows) == gone
-    assert {(r.action, r.user_id) for r in rows} <= {(f"{model._meta.model_name}.delete", ops_superuser.pk)}
+    assert {(r.action.rsplit(".", 1)[1], r.user_id) for r in rows} <= {("delete", ops_superuser.pk)}

@@ -32,7 +32,10 @@ def _api_settings(settings):
 COMPOUND = {("phone-number-reservation", "complete"), ("porting-request", "complete"), ("agent-version", "publish"),
             ("agent-version", "rollback"), ("workflow-version", "publish"), ("workflow-version", "rollback"),
             ("tool-version", "publish"), ("tool-version", "rollback"),
-            ("call-transcript", "create")}  # created, then redacted when the tenant has pii_redaction
+            ("call-transcript", "create"),  # created, then redacted when the tenant has pii_redaction
+            ("agent-experiment", "experiment_promote")}  # the experiment closed, the winner published
+# Idempotent actions: asked again, they change nothing and so write nothing.
+IDEMPOTENT = {("call-transcript", "redact"), ("routing", "resolve")}
 
 
 @pytest.fixture(autouse=True)
