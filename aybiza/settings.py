@@ -12,11 +12,17 @@ Everything that differs between machines comes from the environment (or a
 - AYBIZA_PGBOUNCER, AYBIZA_REPLICA_URLS: pooling and read replicas (docs/deploy.md).
 """
 
+import sys
 from pathlib import Path
 
 import environ
 
 from aybiza import embedded_db
+
+# JSON nested ~1,000 deep was accepted before the 32-level limit (AYBIZA_API["MAX_JSON_DEPTH"]):
+# such legacy rows must still load (json.loads recurses once per level) however deep the
+# calling stack is, in the console and the API alike.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

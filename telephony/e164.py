@@ -3,7 +3,8 @@
 `e164(raw, field=...)` returns "+14155550123" for any form `phonenumbers`
 parses as a valid number (with a leading + or a region), or raises a
 ValidationError naming the field. Used by porting requests (model rules,
-so the admin and the API both get it) and by calls (from/to numbers);
+so the admin and the API both get it) and by calls (the caller may also be
+withheld: `caller_id`);
 phone numbers themselves go through telephony.services.numbers.parse_number.
 Import-light (no models), so models can use it.
 """
@@ -26,11 +27,23 @@ def e164(raw, *, field: str = "number", region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
-def serializer_e164(value, field: str) -> str:
-    """e164() for a DRF validate_<field> method: a DRF ValidationError with the message."""
+# What carriers send instead of a number when the caller withholds it (kept as sent, lower case).
+WITHHELD = frozenset({"anonymous", "private", "restricted", "unavailable", "unknown", "withheld"})
+
+
+def caller_id(raw, *, field: str = "from_number") -> str:
+    """A caller's number: a valid number in E.164, or the carrier's withheld marker ("anonymous", ...)."""
+    text = str(raw or "").strip()
+    if text.lower() in WITHHELD:
+        return text.lower()
+    return e164(text, field=field)
+
+
+def serializer_e164(value, field: str, *, withheld_allowed: bool = False) -> str:
+    """e164() (or caller_id(), a withheld caller allowed) for a DRF validate_<field> method."""
     from rest_framework import serializers
 
     try:
-        return e164(value, field=field)
+        return caller_id(value, field=field) if withheld_allowed else e164(value, field=field)
     except ValidationError as exc:
         raise serializers.ValidationError(exc.message_dict[field]) from None

@@ -463,7 +463,7 @@ def test_api_lists_read_the_replica_in_the_keys_rls_context_until_the_key_writes
     try:
         with override_settings(AYBIZA_REPLICAS=REPLICA_SETTINGS):
             routers.forget_replica_health()
-            Call.objects.create(call_sid=fresh, from_number="+15550001111", to_number="+15550002222",
+            Call.objects.create(call_sid=fresh, from_number="+14155550111", to_number="+14155550122",
                                 start_time=timezone.now(), organization_id=a.organization_id, tenant=a,
                                 direction="inbound", status="completed")
             sids = {row["call_sid"] for row in client_a.get("/api/v1/calls/").json()["results"]}
@@ -471,8 +471,8 @@ def test_api_lists_read_the_replica_in_the_keys_rls_context_until_the_key_writes
             b_rows = client_b.get("/api/v1/calls/").json()["results"]
             assert {row["tenant"] for row in b_rows} == {str(topo.tenants["b"].pk)}  # RLS on the replica
             response = client_a.post("/api/v1/calls/", {
-                "call_sid": f"CAPOST{uuid.uuid4().hex[:10]}", "from_number": "+15550001111",
-                "to_number": "+15550002222", "start_time": timezone.now().isoformat(), "direction": "inbound",
+                "call_sid": f"CAPOST{uuid.uuid4().hex[:10]}", "from_number": "+14155550111",
+                "to_number": "+14155550122", "start_time": timezone.now().isoformat(), "direction": "inbound",
                 "status": "initiated"}, content_type="application/json")
             assert response.status_code == 201, response.content
             sids = {row["call_sid"] for row in client_a.get("/api/v1/calls/").json()["results"]}

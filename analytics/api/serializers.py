@@ -38,7 +38,7 @@ class CallSerializer(TenantOwnedSerializer):
         extra_kwargs = {"call_sid": {"validators": []}}
 
     def validate_from_number(self, value):
-        return serializer_e164(value, "from_number")
+        return serializer_e164(value, "from_number", withheld_allowed=True)
 
     def validate_to_number(self, value):
         return serializer_e164(value, "to_number")

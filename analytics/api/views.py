@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from aybiza.api.replicas import ReplicaReadsMixin
 from aybiza.core import csv_export
 from aybiza.api.scoping import scoped
-from aybiza.core.audit import snapshot
 from aybiza.api.viewsets import CreateReadUpdateViewSet, CreateReadViewSet, GenericViewSet, ReadOnlyViewSet, TimeSeriesMixin
 
 from ..filtersets import (
@@ -121,13 +120,6 @@ class CallTranscriptViewSet(CreateReadViewSet):
         was found (types, counts, positions; never values). Idempotent: a redacted transcript is unchanged."""
         transcript = transcript_redact(transcript=self.get_object(), trigger="api", **self.service_kwargs())
         return Response(self.get_serializer(transcript).data)
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        summary = {"full_text_length": len(data.get("full_text") or ""), "segment_count": len(data.get("turns") or []),
-                   "summary_length": len(data.get("summary") or "")}
-        instance = self.save_checked(serializer, **self.owner_kwargs(data))
-        self.audit("create", instance, after=snapshot(instance, self.audit_fields), details={"transcript": summary})
 
 
 class CallAnalyticsViewSet(ReplicaReadsMixin, TimeSeriesMixin, CreateReadViewSet):

@@ -28,7 +28,7 @@ from aybiza.core.audit import audit_record, snapshot
 from aybiza.core.db.timebounds import MESSAGE as TIME_RANGE_MESSAGE, in_range
 from aybiza.core.errors import TransitionRefused
 from aybiza.core.state import StateMachine
-from telephony.e164 import e164
+from telephony.e164 import caller_id, e164
 
 from ..choices import MetricType
 from ..models import Call, CallTranscript, DetailedMetric
@@ -55,14 +55,14 @@ CALL_SNAPSHOT = ["status", "start_time", "answer_time", "end_time", "duration_se
 
 
 def _check_numbers(call: Call) -> None:
-    """from_number / to_number are real phone numbers, stored in E.164."""
+    """from_number / to_number are real phone numbers, stored in E.164 (the caller's may be withheld)."""
     errors = {}
     for name in ("from_number", "to_number"):
         value = getattr(call, name)
         if value in (None, ""):
             continue
         try:
-            setattr(call, name, e164(value, field=name))
+            setattr(call, name, caller_id(value, field=name) if name == "from_number" else e164(value, field=name))
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -126,8 +126,12 @@ def transcript_create(*, call: Call, actor=None, api_key=None, request=None, **f
     transcript = CallTranscript(call=call, call_sid=call.call_sid, **fields)
     transcript.check_consistency()
     transcript.save(force_insert=True)
+    # What was attached, never what was said: personal data stays in one place.
+    summary = {"full_text_length": len(transcript.full_text or ""), "segment_count": len(transcript.turns or []),
+               "summary_length": len(transcript.summary or "")}
     audit_record(action="calltranscript.create", instance=transcript, actor=actor, api_key=api_key, request=request,
-                 after=snapshot(transcript, ["call", "call_sid", "word_count", "language_detected"]))
+                 after=snapshot(transcript, ["call", "call_sid", "word_count", "language_detected"]),
+                 details={"transcript": summary})
     features = call.tenant.features if isinstance(call.tenant.features, dict) else {}
     if features.get("pii_redaction") is True:
         transcript = transcript_redact(transcript=transcript, actor=actor, api_key=api_key, request=request,

@@ -16,7 +16,7 @@ from rest_framework import viewsets
 from aybiza.api.viewsets import CreateReadViewSet, ReadOnlyViewSet, ScopedViewSetMixin, TimeSeriesMixin
 
 from accounts.models import Organization
-from aybiza.core.audit import audit_record
+from aybiza.core.audit import audit_record, snapshot
 
 from .. import services
 from ..services import api_keys, compliance, subject_requests
@@ -135,6 +135,8 @@ class ComplianceReportViewSet(DownloadNegotiationMixin, CreateReadViewSet):
     def perform_create(self, serializer):
         report = self.save_checked(serializer, **self.owner_kwargs(serializer.validated_data),
                                    generated_by=self.principal.actor, status="generating")
+        self.audit("create", report, after=snapshot(report, ["report_type", "status", "reporting_period_start",
+                                                           "reporting_period_end"]))
         # Generation reads across tables (platform staff, every encrypted column, retention state) that the
         # key's row-level-security role cannot see, so it runs as a job once this request has committed, outside
         # the tenant context (synchronously for now, before the response is sent). The response says

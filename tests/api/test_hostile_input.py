@@ -57,7 +57,8 @@ def operations():
     for path, item in SCHEMA["paths"].items():
         for method in ("post", "put", "patch"):
             if method in item:
-                yield pytest.param(path, method, _properties(item[method]), id=f"{method.upper()} {path}")
+                has_body = bool(item[method].get("requestBody"))
+                yield pytest.param(path, method, _properties(item[method]), has_body, id=f"{method.upper()} {path}")
 
 
 OPERATIONS = list(operations())
@@ -130,7 +131,7 @@ def _parser_level(api, target, method, props):
         response = _call(api, target, method, body)
         _assert_refused(response, target, [named] if named else [])
         if named is None:
-            assert "nesting is deeper than" in response.json()["message"]
+            assert "nesting is deeper than" in json.dumps(response.json()), response.json()  # message or field
 
 
 def _out_of_range(api, target, method, props):
@@ -173,15 +174,18 @@ def _oversized(api, settings, target, method, props):
 def one_tenant(db):
     """Just tenant A and its all-scopes key (the cross-tenant matrix covers the rest): keeps this suite fast."""
     tenant = f.TenantFactory(max_agents=50, max_phone_numbers=50)
-    return SimpleNamespace(tenant_a=tenant, a=client_for(make_key(tenant)))
+    return SimpleNamespace(tenant_a=tenant, a=client_for(make_key(tenant, permissions={
+        "*": ["read", "write"], "routing": ["resolve"]})))
 
 
-@pytest.mark.parametrize("path, method, props", OPERATIONS)
-def test_hostile_input_is_a_4xx_naming_the_field_and_writes_nothing(one_tenant, settings, path, method, props):
+@pytest.mark.parametrize("path, method, props, has_body", OPERATIONS)
+def test_hostile_input_is_a_4xx_naming_the_field_and_writes_nothing(one_tenant, settings, path, method, props,
+                                                                    has_body):
     api = one_tenant
     target = Target(api, path)
-    _parser_level(api, target, method, props)
-    _out_of_range(api, target, method, props)
+    if has_body:  # an action that takes no body never reads one: only the size limit applies to it
+        _parser_level(api, target, method, props)
+        _out_of_range(api, target, method, props)
     _oversized(api, settings, target, method, props)
 
 
