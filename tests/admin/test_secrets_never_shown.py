@@ -5,6 +5,7 @@ changelist}: the page answers and the secret's text appears nowhere in it.
 """
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
@@ -41,8 +42,13 @@ def _user():
     return user
 
 
+def _webhook_endpoint():
+    return f.WebhookEndpointFactory(secret=MARK)
+
+
 ROWS = {
     "telephony.siptrunk": _sip_trunk,
+    "security_app.webhookendpoint": _webhook_endpoint,
     "telephony.portingrequest": _porting,
     "automation.tool": _tool,
     "automation.toolversion": _tool_version,
@@ -52,8 +58,6 @@ ROWS = {
 
 
 def test_every_encrypted_field_is_covered():
-    from django.apps import apps
-
     covered = {label.split(" ")[0] for label in ROWS}
     with_secrets = {m._meta.label_lower for m in apps.get_models() if encrypted_fields(m)}
     assert with_secrets <= covered
