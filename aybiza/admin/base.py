@@ -203,11 +203,8 @@ class OpsModelAdmin(JSONFormFieldsMixin, AutocompleteMixin, admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = True
+class ReadOnlyMixin:
+    """Rows are shown, never added, changed or deleted here (the platform writes them)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -219,7 +216,14 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class TimeSeriesAdmin(OpsModelAdmin):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+class TimeSeriesAdmin(ReadOnlyMixin, OpsModelAdmin):
     """Read-only admin for a table with millions of rows.
 
     No COUNT(*) over the table (EstimatedCountPaginator), no facet counts, a
@@ -240,14 +244,6 @@ class TimeSeriesAdmin(OpsModelAdmin):
     def get_ordering(self, request):
         return self.ordering or (f"-{self.time_field}",)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _flatten(fields):

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from aybiza.admin.base import OpsModelAdmin, ReadOnlyInline
+from aybiza.admin.base import OpsModelAdmin, ReadOnlyInline, ReadOnlyMixin
 from aybiza.admin.forms import OpsAdminForm
 from aybiza.core.alerting import TRIGGERS
 
@@ -18,15 +18,8 @@ from . import services
 from ..models import Alert, AlertDelivery, AlertNotification, AlertRule, WebhookEndpoint
 
 
-class ReadOnlyAdmin(OpsModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, OpsModelAdmin):
+    """Alerts, notices and delivery attempts are the platform's record: read-only."""
 
 
 class AlertRuleForm(OpsAdminForm):
