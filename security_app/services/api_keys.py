@@ -80,11 +80,16 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+CREATOR_SECRETS = ("created_by__mfa_secret", "created_by__recovery_codes", "created_by__password")
+
+
 def lookup(key: str) -> ApiKey | None:
     """The key's row (with its creator), or None; one indexed query, none for a malformed key."""
     if not is_well_formed(key):
         return None
-    return ApiKey.objects.select_related("created_by").filter(key_hash=hash_key(key)).first()
+    # The creator is the request's actor; its secrets (decrypted on load) and hash are never needed here.
+    return (ApiKey.objects.select_related("created_by").defer(*CREATOR_SECRETS)
+            .filter(key_hash=hash_key(key)).first())
 
 
 def refusal(api_key: ApiKey, now: datetime | None = None) -> str | None:
