@@ -129,6 +129,20 @@ def clean_spec_tables(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _access_log_written_by_the_test(settings):
+    """API access-log rows are written when a test flushes them, never by the background writer thread.
+
+    That thread writes on its own connection, outside the test's transaction: rows of a test's keys
+    would not be visible to it, and its writes would hold locks across tests.
+    """
+    from aybiza.api import accesslog
+
+    settings.AYBIZA_API = {**settings.AYBIZA_API, "ACCESS_LOG_MODE": "manual"}
+    yield
+    accesslog.clear()
+
+
+@pytest.fixture(autouse=True)
 def _forget_auth_throttle_blocks():
     """The per-address failed-authentication blocks live in the process (aybiza/api/auth_throttle.py)."""
     from aybiza.api import auth_throttle

@@ -159,6 +159,10 @@ def _run() -> None:
         except Exception:  # noqa: BLE001 - never let logging kill the thread (e.g. the database is down)
             logger.exception("dropped %d api_access_logs rows", len(rows))
             connections["default"].close()
+        finally:
+            # What Django does after each request: a connection left broken or inside a transaction is
+            # closed (rolled back), so this long-lived thread never holds locks between batches.
+            connections["default"].close_if_unusable_or_obsolete()
 
 
 def _at_exit() -> None:
