@@ -18,8 +18,10 @@ reaches the database::
         Agent.objects.all()          # only this tenant's agents, enforced by PostgreSQL
 
 Each validates its argument BEFORE any tenant query runs (a valid UUID; the
-tenant exists and is active or on trial, its organization active), then
-opens a transaction, ``SET LOCAL ROLE`` and ``set_config(..., true)``. All of
+tenant exists and is active or on trial, its organization active) and opens
+a transaction in which one statement checks the statuses and, only when they
+allow it, sets the role and settings with ``set_config(..., true)`` (a local
+``SET ROLE``). All of
 it ends with the transaction, so nothing survives into the connection's next
 transaction: the pattern PgBouncer's transaction pooling needs. Nested in a
 caller's transaction, the previous role and settings are put back when the
@@ -76,32 +78,66 @@ def _parse(value, what: str) -> uuid.UUID:
         raise TenantContextError(f"{what} must be a UUID, got {value!r}") from None
 
 
-def _tenant_check(connection, tenant_id: uuid.UUID) -> uuid.UUID:
+def _allowed(statuses: tuple[str, ...]) -> str:
+    return ", ".join(f"'{status}'" for status in statuses)
+
+
+# Validation and the switch are ONE statement (one round trip per request): the CASE sets the
+# role and settings only when the statuses allow it, so a refused context never runs as the
+# tenant, and Python then reads the statuses to raise the precise refusal.
+_SWITCH = "set_config('role', %(role)s, true) || set_config(%(tenant_setting)s, %(tenant)s, true) " \
+          "|| set_config(%(organization_setting)s, {organization}, true)"
+_TENANT_SWITCH = f"""
+SELECT s.tenant_status, s.organization_id, s.organization_status,
+       CASE WHEN s.tenant_status IN ({_allowed(ALLOWED_TENANT_STATUSES)})
+             AND s.organization_status IN ({_allowed(ALLOWED_ORGANIZATION_STATUSES)})
+            THEN {_SWITCH.format(organization="s.organization_id::text")} END
+  FROM public.aybiza_tenant_status(%(tenant)s) AS s
+"""
+_ORGANIZATION_SWITCH = f"""
+SELECT s.status,
+       CASE WHEN s.status IN ({_allowed(ALLOWED_ORGANIZATION_STATUSES)})
+            THEN {_SWITCH.format(organization="%(organization)s")} END
+  FROM public.aybiza_organization_status(%(organization)s) AS s(status)
+"""
+
+
+def _switch(connection, sql: str, role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tenant_status, organization_id, organization_status FROM public.aybiza_tenant_status(%s)", [tenant_id])
-        row = cursor.fetchone()
+        cursor.execute(sql, {"role": role, "tenant_setting": TENANT_SETTING, "tenant": str(tenant or ""),
+                             "organization_setting": ORGANIZATION_SETTING, "organization": str(organization or "")})
+        return cursor.fetchone()
+
+
+def _enter_tenant(connection, tenant_id: uuid.UUID) -> uuid.UUID:
+    """Validate the tenant and, when it may act, switch to it; its organization id."""
+    row = _switch(connection, _TENANT_SWITCH, APPLICATION_ROLE, tenant_id, None)
     if row is None:
         raise TenantContextError(f"tenant {tenant_id} does not exist")
-    tenant_status, organization_id, organization_status = row
+    tenant_status, organization_id, organization_status, switched = row
     if tenant_status not in ALLOWED_TENANT_STATUSES:
         raise TenantContextError(f"tenant {tenant_id} is {tenant_status}, not active")
     if organization_status not in ALLOWED_ORGANIZATION_STATUSES:
         raise TenantContextError(f"the organization of tenant {tenant_id} is {organization_status}, not active")
+    if switched is None:  # the SQL refused what the checks above allow: never run as the tenant
+        raise TenantContextError(f"tenant {tenant_id} was not switched to")
     return organization_id
 
 
-def _organization_check(connection, organization_id: uuid.UUID) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT public.aybiza_organization_status(%s)", [organization_id])
-        status = cursor.fetchone()[0]
+def _enter_organization(connection, organization_id: uuid.UUID) -> uuid.UUID:
+    """Validate the organization and, when it may act, switch to its admin; its id."""
+    status, switched = _switch(connection, _ORGANIZATION_SWITCH, ADMIN_ROLE, None, organization_id)
     if status is None:
         raise TenantContextError(f"organization {organization_id} does not exist")
     if status not in ALLOWED_ORGANIZATION_STATUSES:
         raise TenantContextError(f"organization {organization_id} is {status}, not active")
+    if switched is None:
+        raise TenantContextError(f"organization {organization_id} was not switched to")
+    return organization_id
 
 
 @contextmanager
-def _run_as(role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None, validate, using: str) -> Iterator[Context]:
+def _run_as(role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None, enter, using: str) -> Iterator[Context]:
     active = current_context(using)
     if active is not None:
         if active.role == role and active.tenant_id == tenant and organization in (None, active.organization_id):
@@ -114,21 +150,15 @@ def _run_as(role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None,
     connection = connections[using]
     nested = connection.in_atomic_block
     with transaction.atomic(using=using):
-        # Validated as the connection's own role, before the switch: a refused
-        # context never runs a query as the tenant.
-        context = Context(role, tenant, validate(connection))
-        with connection.cursor() as cursor:
-            if nested:
+        if nested:
+            with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT current_setting('role'), current_setting(%s, true), current_setting(%s, true)",
                     [TENANT_SETTING, ORGANIZATION_SETTING],
                 )
                 previous = cursor.fetchone()
-            cursor.execute(f"SET LOCAL ROLE {role}")
-            cursor.execute(
-                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                [TENANT_SETTING, str(tenant or ""), ORGANIZATION_SETTING, str(context.organization_id)],
-            )
+        # Validated and switched in one statement, run as the connection's own role.
+        context = Context(role, tenant, enter(connection))
         token = _current.set({**_current.get(), using: context})
         try:
             yield context
@@ -148,7 +178,7 @@ def _run_as(role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None,
 def tenant_context(tenant_id, *, using: str = "default") -> Iterator[Context]:
     """Run the block as `tenant_id` (role application_role); every query sees only its rows."""
     tenant = _parse(tenant_id, "tenant id")
-    with _run_as(APPLICATION_ROLE, tenant, None, lambda connection: _tenant_check(connection, tenant), using) as context:
+    with _run_as(APPLICATION_ROLE, tenant, None, lambda connection: _enter_tenant(connection, tenant), using) as context:
         yield context
 
 
@@ -157,9 +187,6 @@ def organization_context(organization_id, *, using: str = "default") -> Iterator
     """Run the block as an admin of `organization_id` (role admin_role): all its tenants, no other's."""
     organization = _parse(organization_id, "organization id")
 
-    def validate(connection):
-        _organization_check(connection, organization)
-        return organization
-
-    with _run_as(ADMIN_ROLE, None, organization, validate, using) as context:
+    with _run_as(ADMIN_ROLE, None, organization, lambda connection: _enter_organization(connection, organization),
+                 using) as context:
         yield context
