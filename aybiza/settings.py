@@ -134,8 +134,11 @@ def _replicas(primary: dict) -> dict:
 
 DATABASES = {"default": _database()}
 DATABASES.update(_replicas(DATABASES["default"]))
-# Several web processes need a shared cache (e.g. redis://..., dbcache://aybiza_cache): read-your-writes markers.
-CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://")}
+# The cache: local memory by default (one process). With several server processes point every
+# process at one shared cache (e.g. AYBIZA_CACHE_URL=rediscache://127.0.0.1:6379/1 or
+# dbcache://aybiza_cache) so read-your-writes markers and routing-snapshot invalidations reach
+# all of them. API key rows are cached too, but checked against the database on every request.
+CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://aybiza")}
 # Read-only work that tolerates staleness goes to a replica (aybiza/core/db/routers.py, docs/deploy.md).
 DATABASE_ROUTERS = ["aybiza.core.db.routers.ReplicaRouter"]
 AYBIZA_REPLICAS = {
@@ -208,11 +211,6 @@ AYBIZA_ROUTING = {
     "STALE_CALL_MINUTES": env.int("AYBIZA_ROUTING_STALE_CALL_MINUTES", default=240),
     "SNAPSHOT_TTL_SECONDS": env.int("AYBIZA_ROUTING_SNAPSHOT_TTL_SECONDS", default=3600),
 }
-# The cache holding the routing snapshots. Local memory by default (one process);
-# with several server processes point every process at one shared cache
-# (e.g. AYBIZA_CACHE_URL=rediscache://127.0.0.1:6379/1 or dbcache://aybiza_cache),
-# so an invalidation reaches all of them.
-CACHES = {"default": env.cache_url("AYBIZA_CACHE_URL", default="locmemcache://aybiza-routing")}
 
 # Stored documents (data-subject export archives, compliance reports: docs/data-protection.md): local files
 # under .local/media (git-ignored) by default; any django-storages backend in production via STORAGES below.
@@ -269,6 +267,9 @@ AYBIZA_API = {
     "ACCESS_LOG_FLUSH_SECONDS": 1.0,
     # api_keys.last_used_at / usage_count are written at most this often per key.
     "USAGE_WRITE_INTERVAL_SECONDS": 60,
+    # A key's row is kept in the cache this long under a fingerprint that every request reads
+    # live, so a changed (revoked, narrowed) key is never served from it (security_app/services/api_keys.py).
+    "KEY_CACHE_SECONDS": 300,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AYBIZA back-office API",

@@ -2,7 +2,8 @@
 
 The shared store is PostgreSQL itself: security.api_rate_counters holds one
 row per (key, period) with the current fixed window (minute, hour, day) and
-its count. Each request runs ONE statement:
+its count. Each request runs ONE statement (in the function security.api_rate_hit,
+migration api 0003, so it is planned once per database session):
 
     INSERT ... VALUES (minute), (hour), (day), (total)
     ON CONFLICT (api_key_id, period) DO UPDATE
@@ -42,41 +43,9 @@ PERIODS = (("minute", "requests_per_minute"), ("hour", "requests_per_hour"), ("d
 LENGTH = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 UNLIMITED = 2**62
 
-SQL = """
-WITH hit AS (
-    INSERT INTO security.api_rate_counters AS c
-        (api_key_id, period, window_start, limit_value, count, refused, over_limit)
-    SELECT %(key)s, p.period,
-           CASE WHEN p.period = 'total' THEN 'epoch'::timestamptz ELSE date_trunc(p.period, now()) END,
-           p.lim,
-           CASE WHEN p.period = 'total'
-                THEN 1 + COALESCE((SELECT usage_count FROM security.api_keys WHERE id = %(key)s), 0)
-                ELSE 1 END,
-           0, p.lim < 1
-    FROM (VALUES (1, 'minute', %(minute)s::bigint), (2, 'hour', %(hour)s::bigint),
-                 (3, 'day', %(day)s::bigint), (4, 'total', %(unlimited)s::bigint)) AS p(ord, period, lim)
-    ORDER BY p.ord
-    ON CONFLICT (api_key_id, period) DO UPDATE SET
-        over_limit = (c.window_start = EXCLUDED.window_start AND c.count >= EXCLUDED.limit_value),
-        count = CASE WHEN c.window_start <> EXCLUDED.window_start THEN 1
-                     WHEN c.count >= EXCLUDED.limit_value THEN c.count
-                     ELSE c.count + 1 END,
-        refused = CASE WHEN c.window_start <> EXCLUDED.window_start THEN 0
-                       WHEN c.count >= EXCLUDED.limit_value THEN c.refused + 1
-                       ELSE c.refused END,
-        window_start = EXCLUDED.window_start,
-        limit_value = EXCLUDED.limit_value
-    RETURNING period, count, limit_value, refused, over_limit, window_start
-), touch AS (
-    UPDATE security.api_keys k
-       SET last_used_at = now(),
-           usage_count = GREATEST(COALESCE(k.usage_count, 0),
-                                  LEAST((SELECT count FROM hit WHERE period = 'total'), 2147483647)::int)
-     WHERE k.id = %(key)s
-       AND (k.last_used_at IS NULL OR k.last_used_at < now() - make_interval(secs => %(interval)s))
-)
-SELECT period, count, limit_value, refused, over_limit, window_start, now() FROM hit
-"""
+# security.api_rate_hit (migration api 0003) runs the statement above; a PL/pgSQL function so
+# PostgreSQL plans it once per session, not on every request.
+SQL = "SELECT * FROM security.api_rate_hit(%(key)s, %(minute)s, %(hour)s, %(day)s, %(unlimited)s, %(interval)s)"
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,13 @@ import string
 import zlib
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from aybiza.api.conf import api_setting
 from aybiza.core.audit import audit_record, snapshot
 from aybiza.core.state import StateMachine, lock
 from aybiza.core.transitions import apply_transition, require_reason
@@ -83,13 +86,40 @@ def hash_key(key: str) -> str:
 CREATOR_SECRETS = ("created_by__mfa_secret", "created_by__recovery_codes", "created_by__password")
 
 
+# What identifies the current state of a key's row: every column but the usage counters (which
+# the rate limiter bumps at most once a minute). Any change (revoked, expired, scopes, limits,
+# allowlist, even by a queryset update or by hand in psql) gives a new fingerprint.
+FINGERPRINT = "md5((to_jsonb({row}) - 'last_used_at' - 'usage_count')::text)"
+FINGERPRINT_SQL = f"SELECT k.id, {FINGERPRINT.format(row='k')} FROM security.api_keys AS k WHERE k.key_hash = %s"
+CACHE_PREFIX = "aybiza:api-key:"
+
+
 def lookup(key: str) -> ApiKey | None:
-    """The key's row (with its creator), or None; one indexed query, none for a malformed key."""
+    """The key's row (with its creator) as it is now, or None; none at all for a malformed key.
+
+    Each request reads the row's id and fingerprint (one indexed query, nothing to build); the
+    model instance is then taken from the cache under that fingerprint, or loaded and cached. A
+    cached row is therefore never stale, in any process: a changed row has a new fingerprint.
+    """
     if not is_well_formed(key):
         return None
-    # The creator is the request's actor; its secrets (decrypted on load) and hash are never needed here.
-    return (ApiKey.objects.select_related("created_by").defer(*CREATOR_SECRETS)
-            .filter(key_hash=hash_key(key)).first())
+    with connection.cursor() as cursor:
+        cursor.execute(FINGERPRINT_SQL, [hash_key(key)])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    key_id, fingerprint = found
+    row = cache.get(f"{CACHE_PREFIX}{key_id}:{fingerprint}")
+    if row is None:
+        # The creator is the request's actor; its secrets (decrypted on load) and hash are never needed here.
+        row = (ApiKey.objects.select_related("created_by").defer(*CREATOR_SECRETS)
+               .annotate(fingerprint=RawSQL(FINGERPRINT.format(row="api_keys"), ()))
+               .filter(pk=key_id).first())
+        if row is None:
+            return None
+        # Cached under the fingerprint of what was loaded (it may be newer than the one read above).
+        cache.set(f"{CACHE_PREFIX}{key_id}:{row.fingerprint}", row, timeout=api_setting("KEY_CACHE_SECONDS"))
+    return row
 
 
 def refusal(api_key: ApiKey, now: datetime | None = None) -> str | None:

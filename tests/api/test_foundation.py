@@ -50,9 +50,31 @@ def test_unknown_well_formed_key_is_401(api):
     ({"expires_at": timezone.now() - dt.timedelta(seconds=1)}, "api_key_expired"),
 ])
 def test_revoked_inactive_expired_keys_are_refused(api, change, code):
-    type(api.key_a).objects.filter(pk=api.key_a.pk).update(**change)
+    assert api.a.get(AGENTS).status_code == 200  # the key's row is now cached
+    type(api.key_a).objects.filter(pk=api.key_a.pk).update(**change)  # not through a service: no invalidation
     response = api.a.get(AGENTS)
     assert response.status_code == 401 and response.json()["code"] == code
+
+
+def test_a_cached_key_is_read_with_one_statement_and_never_served_stale(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert api.a.get(AGENTS).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert api.a.get(AGENTS).status_code == 200
+    key_reads = [q["sql"] for q in queries.captured_queries if "security.api_keys" in q["sql"]
+                 or '"security"."api_keys"' in q["sql"]]
+    assert len(key_reads) == 1 and key_reads[0].startswith("SELECT k.id, md5(")  # the fingerprint, no row load
+    # Narrowed by hand (no service, no cache invalidation): the very next request sees it.
+    type(api.key_a).objects.filter(pk=api.key_a.pk).update(permissions={"calls": ["read"]})
+    response = api.a.get(AGENTS)
+    assert response.status_code == 403 and response.json()["scope"] == "agents:read"
+    # Usage counters alone do not change the fingerprint: the cached row is still used.
+    type(api.key_a).objects.filter(pk=api.key_a.pk).update(usage_count=12345, last_used_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        assert api_keys.lookup(api.key_a.raw).permissions == {"calls": ["read"]}
+    assert len(queries.captured_queries) == 1
 
 
 def test_missing_scope_is_403_naming_it(api):

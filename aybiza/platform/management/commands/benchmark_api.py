@@ -4,8 +4,9 @@
 
 Both run in this process through Django's full middleware stack, interleaved, on the same
 rows: `GET /api/v1/agents/?limit=N` with an API key (authentication, scope, rate limit, usage,
-the tenant's row-level-security context, the access log) and the same queryset and serializer
-behind a DRF ListAPIView with no authentication, permission, throttle or context. It prints
+the tenant's row-level-security context, the access log) and a DRF ListAPIView with the same
+serializer, filters, ordering and pagination over the tenant's agents, with no authentication,
+permission, throttle, context or access log. The difference is the per-request overhead. It prints
 p50/p95 of each, their ratio, and the SQL statements one request of each sends. Figures are
 printed, never asserted.
 """
@@ -20,10 +21,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import include, path
 from rest_framework import generics
-from rest_framework.pagination import LimitOffsetPagination
 
 from accounts.models import Organization, Role, Tenant, User
-from agents.api.serializers import AgentSerializer
+from agents.api.views import AgentViewSet
 from agents.models import Agent
 from aybiza.api import accesslog
 from security_app.services.api_keys import api_key_create
@@ -35,12 +35,16 @@ UNLIMITED = 10_000_000
 
 def _bare_urlconf(tenant):
     class BareAgentList(generics.ListAPIView):
+        """The API's agents list minus what is measured: same serializer, filters, ordering and paging."""
+
         authentication_classes, permission_classes, throttle_classes = (), (), ()
-        pagination_class = LimitOffsetPagination
-        serializer_class = AgentSerializer
+        pagination_class = AgentViewSet.pagination_class
+        serializer_class = AgentViewSet.serializer_class
+        filterset_class = AgentViewSet.filterset_class
+        ordering_fields, ordering = AgentViewSet.ordering_fields, AgentViewSet.ordering
 
         def get_queryset(self):
-            return Agent.objects.filter(tenant=tenant).order_by("-created_at", "id")
+            return Agent.objects.filter(tenant=tenant)
 
     module = types.ModuleType("benchmark_api_urls")
     module.urlpatterns = [path("bare/agents/", BareAgentList.as_view()), path("", include("aybiza.urls"))]
