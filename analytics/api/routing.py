@@ -6,15 +6,14 @@ analytics.services.experiment_results.experiment_results.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import transaction
+import contextlib
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Organization
 from agents import experiments
 from agents.models import Agent
 from aybiza.api.serializers import ActionReasonSerializer
@@ -34,10 +33,6 @@ ResolveSerializer._declared_fields["from"] = serializers.CharField(
     max_length=32, help_text="The caller's number (E.164, or the carrier's text such as 'anonymous').")
 
 
-def _platform_organization_id():
-    return Organization.objects.filter(slug=settings.PLATFORM_ORGANIZATION_SLUG).values_list("id", flat=True).first()
-
-
 class RoutingViewSet(GenericViewSet):
     """Routing for the voice runtime. Needs the scope `routing:resolve` (never granted by `*`)."""
 
@@ -49,16 +44,16 @@ class RoutingViewSet(GenericViewSet):
     filter_backends = []
 
     def rls_context(self):
-        """As the owner role: the service narrows to the key's tenant / organization itself, and the
-        platform's runtime key resolves any number (RLS would hide other organizations' numbers)."""
-        return transaction.atomic()
+        """No context: `call_resolve` is its own transaction, run as the owner role. The service narrows
+        to the key's tenant / organization itself, and the platform's runtime key resolves any number
+        (RLS would hide other organizations' numbers)."""
+        return contextlib.nullcontext()
 
     def _narrowing(self) -> dict:
+        """The key's tenant, or its organization (the service lets the platform's organization resolve any number)."""
         principal = self.principal
         if principal.tenant_id is not None:
             return {"tenant_id": principal.tenant_id}
-        if principal.organization_id == _platform_organization_id():
-            return {}
         return {"organization_id": principal.organization_id}
 
     @extend_schema(request=ResolveSerializer, responses={
@@ -74,10 +69,9 @@ class RoutingViewSet(GenericViewSet):
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            with transaction.atomic():  # a refusal rolls back only its own savepoint
-                answer = call_resolve(to_number=values["to"], from_number=values["from"], call_sid=values["call_sid"],
-                                      **self._narrowing(), **self.service_kwargs())
+        try:  # one transaction (the service's), rolled back on a refusal
+            answer = call_resolve(to_number=values["to"], from_number=values["from"], call_sid=values["call_sid"],
+                                  **self._narrowing(), **self.service_kwargs())
         except ResolveRefused as refusal:
             body = {"code": refusal.code, "message": refusal.message, **refusal.details,
                     "request_id": getattr(getattr(request, "_request", request), "request_id", None)}

@@ -83,7 +83,7 @@ def _check_times(call: Call) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing after a failure here goes on: its callers' transaction ends
 def call_create(*, tenant, actor=None, api_key=None, request=None, **fields) -> Call:
     call = Call(tenant=tenant, organization_id=tenant.organization_id, **fields)
     _check_times(call)

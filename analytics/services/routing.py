@@ -26,18 +26,20 @@ without taking a second slot.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import Organization, Tenant
 from agents import experiment_schema
-from agents.models import AgentVersion
+from agents.models import Agent, AgentVersion
+from aybiza.core.db.rows import Columns
 from telephony.models import PhoneNumber, SipTrunk
 
 from .ingestion import call_create, call_update
@@ -49,15 +51,51 @@ LIVE_TENANT = ("active", "trial")
 LIVE_ORGANIZATION = ("active",)
 AGENT_FIELDS = ("latency_optimization_level", "max_turn_time_ms", "interruption_threshold", "context_window_size",
                 "temperature", "phone_integration_type", "edge_optimization")
-# What resolve reads of the number and its owners (the wide JSON columns stay in the database).
-NUMBER_COLUMNS = (
-    "id", "number", "status", "settings", "tenant_id", "organization_id", "agent_id",
-    "tenant__id", "tenant__slug", "tenant__name", "tenant__status", "tenant__organization_id",
-    "tenant__max_concurrent_calls", "tenant__organization__id", "tenant__organization__status",
-    "agent__id", "agent__name", "agent__status", "agent__tenant_id", "agent__organization_id",
-    *(f"agent__{name}" for name in AGENT_FIELDS),
-)
 CALL_COLUMNS = ("id", "call_sid", "status", "phone_number_id", "agent_version_id", "metadata", "tenant_id")
+VERSION_COLUMNS = ("id", "version", "status", "is_published", "a_b_test_config", "agent_id")
+
+
+@functools.cache
+def _columns() -> tuple[Columns, ...]:
+    """What resolve reads of the number, its owners, a call of the same call_sid and the published version
+    (the wide JSON columns stay in the database)."""
+    return (
+        Columns(PhoneNumber, "p", ("id", "number", "status", "settings", "tenant_id", "organization_id", "agent_id")),
+        Columns(Tenant, "t", ("id", "slug", "name", "status", "organization_id", "max_concurrent_calls")),
+        Columns(Organization, "o", ("id", "status")),
+        Columns(Agent, "a", ("id", "name", "status", "tenant_id", "organization_id", *AGENT_FIELDS)),
+        Columns(Call, "c", CALL_COLUMNS),
+        Columns(AgentVersion, "v", VERSION_COLUMNS),
+    )
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def _route_sql(narrow: str) -> str:
+    number, tenant, organization, agent, call, version = _columns()
+    where = {
+        "tenant": "AND p.tenant_id = %(owner)s",
+        # The platform's organization (its runtime's key) resolves any number.
+        "organization": f"""AND (p.organization_id = %(owner)s OR EXISTS (
+            SELECT 1 FROM {organization.table} AS platform WHERE platform.id = %(owner)s AND platform.slug = %(platform)s))""",
+        "": "",
+    }
+    return f"""
+SELECT {number.sql}, {tenant.sql}, {organization.sql}, {agent.sql}, {call.sql}, {version.sql}
+  FROM {number.table} AS p
+  JOIN {tenant.table} AS t ON t.id = p.tenant_id
+  JOIN {organization.table} AS o ON o.id = t.organization_id
+  LEFT JOIN {agent.table} AS a ON a.id = p.agent_id
+  LEFT JOIN LATERAL (SELECT {call.sql} FROM {call.table} AS c WHERE c.call_sid = %(call_sid)s LIMIT 1) AS c ON true
+  LEFT JOIN LATERAL (SELECT {version.sql} FROM {version.table} AS v
+                      WHERE v.agent_id = p.agent_id AND v.is_published AND v.status IN ('published', 'testing')
+                      LIMIT 1) AS v ON true
+ WHERE p.number = %(number)s {where[narrow]}
+ LIMIT 1
+"""
 
 
 @dataclass
@@ -96,24 +134,45 @@ def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
     calls = Call.objects.filter(tenant_id=tenant_id, status__in=ACTIVE, start_time__gte=stale_before(now))
     if trunk_id is not None:
         calls = calls.filter(phone_number__settings__sip_trunk_id=str(trunk_id))
-    return calls.count()
+        return calls.count()
+    with connection.cursor() as cursor:  # the hot path of every resolve: no query to build
+        cursor.execute(f"SELECT count(*) FROM {_table(Call)} AS c "
+                       "WHERE c.tenant_id = %s AND c.status = ANY(%s) AND c.start_time >= %s",
+                       [tenant_id, list(ACTIVE), stale_before(now)])
+        return cursor.fetchone()[0]
 
 
 def _refuse(code: str, message: str, http: int = 409, **details):
     raise ResolveRefused(code, message, http, details)
 
 
-def _number_row(number: str, *, tenant_id, organization_id) -> PhoneNumber:
-    rows = PhoneNumber.objects.select_related("tenant", "tenant__organization", "agent").filter(number=number).only(
-        *NUMBER_COLUMNS).order_by()
-    if tenant_id is not None:
-        rows = rows.filter(tenant_id=tenant_id)
-    elif organization_id is not None:
-        rows = rows.filter(organization_id=organization_id)
-    row = next(iter(rows[:1]), None)
-    if row is None:
+@dataclass
+class Route:
+    number: PhoneNumber  # with .tenant (and its .organization) and .agent loaded
+    existing_call: Call | None  # a call already made with this call_sid
+    published: AgentVersion | None  # the agent's published version
+
+
+def _route(number: str, call_sid: str, *, tenant_id, organization_id) -> Route:
+    """Everything resolve needs to decide, in one statement (the numbers a key may resolve only)."""
+    narrow, owner = ("tenant", tenant_id) if tenant_id is not None else (
+        ("organization", organization_id) if organization_id is not None else ("", None))
+    with connection.cursor() as cursor:
+        cursor.execute(_route_sql(narrow), {"number": number, "call_sid": call_sid, "owner": owner,
+                                            "platform": settings.PLATFORM_ORGANIZATION_SLUG})
+        values = cursor.fetchone()
+    if values is None:
         _refuse("number_unknown", f"No phone number {number} is known here.", 404, number=number)
-    return row
+    loaded, start = [], 0
+    for columns in _columns():
+        loaded.append(columns.instance(values[start:start + len(columns)]))
+        start += len(columns)
+    row, tenant, organization, agent, existing, published = loaded
+    tenant.organization = organization
+    row.tenant, row.agent = tenant, agent
+    if published is not None:
+        published.agent = agent
+    return Route(row, existing, published)
 
 
 def _check_route(row: PhoneNumber) -> None:
@@ -133,16 +192,15 @@ def _check_route(row: PhoneNumber) -> None:
                 agent_status=agent.status)
 
 
-def _choose_version(agent, caller: str, now) -> tuple[AgentVersion, dict | None]:
+def _choose_version(agent, published: AgentVersion | None, caller: str, now) -> tuple[AgentVersion, dict | None]:
     """The published version, or the experiment's variant for this caller."""
-    versions = {v.id: v for v in AgentVersion.objects.filter(agent=agent, status__in=("published", "testing"))
-                .only("id", "version", "status", "is_published", "a_b_test_config", "agent_id")}
-    published = next((v for v in versions.values() if v.is_published), None)
     if published is None:
         _refuse("nothing_published", f"Agent {agent.name} has no published version.", agent_id=str(agent.id))
     config = published.a_b_test_config
     if not experiment_schema.is_running(config, now):
         return published, None
+    versions = {v.id: v for v in AgentVersion.objects.filter(agent=agent, status__in=("published", "testing"))
+                .only(*VERSION_COLUMNS)}
     chosen_id = experiment_schema.assign(config, caller)
     chosen = versions.get(uuid.UUID(chosen_id))
     experiment = {"experiment_id": config["experiment_id"], "variant_version_id": chosen_id,
@@ -199,7 +257,8 @@ def call_resolve(
     """Route an incoming call: the answer for the runtime, and the call row that holds its slot.
 
     `tenant_id` / `organization_id` narrow which numbers the caller may resolve (a tenant key,
-    an organization key); both None is the platform's runtime (any number). Raises
+    an organization key); the platform's organization (PLATFORM_ORGANIZATION_SLUG, its runtime's
+    key) and both None resolve any number. Raises
     ValidationError (bad input, naming the field) or ResolveRefused (code, status, details).
     """
     number = e164(to_number, "to")
@@ -214,27 +273,29 @@ def call_resolve(
         raise ValidationError({"call_sid": "The runtime's call id (1 to 255 characters)."})
     now = now or timezone.now()
 
-    row = _number_row(number, tenant_id=tenant_id, organization_id=organization_id)
-    existing = next(iter(Call.objects.filter(call_sid=call_sid).only(*CALL_COLUMNS).order_by()[:1]), None)
-    if existing is not None:
-        return _retry(existing, row, tenant_id=tenant_id, organization_id=organization_id, now=now)
+    route = _route(number, call_sid, tenant_id=tenant_id, organization_id=organization_id)
+    row = route.number
+    if route.existing_call is not None:
+        return _retry(route.existing_call, row, tenant_id=tenant_id, organization_id=organization_id, now=now)
     _check_route(row)
-    version, experiment = _choose_version(row.agent, caller, now)
+    version, experiment = _choose_version(row.agent, route.published, caller, now)
 
-    # Capacity: the tenant's lock orders concurrent resolves; counted and reserved under it.
-    tenant = Tenant.objects.select_for_update(no_key=True).only(
-        "id", "status", "max_concurrent_calls", "organization_id").get(pk=row.tenant_id)
-    if tenant.status not in LIVE_TENANT:  # suspended while we were on our way to the lock
-        _refuse("tenant_suspended", f"The tenant of this number is {tenant.status}.", tenant_status=tenant.status)
-    limit = tenant.max_concurrent_calls
-    active = active_calls(tenant_id=tenant.id, now=now)
+    # Capacity: the tenant's lock orders concurrent resolves; counted (in a later statement, so with a
+    # snapshot that sees every call committed before the lock was granted) and reserved under it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.status, t.max_concurrent_calls FROM {_table(Tenant)} AS t "
+                       "WHERE t.id = %s FOR NO KEY UPDATE", [row.tenant_id])
+        status, limit = cursor.fetchone()
+    if status not in LIVE_TENANT:  # suspended while we were on our way to the lock
+        _refuse("tenant_suspended", f"The tenant of this number is {status}.", tenant_status=status)
+    active = active_calls(tenant_id=row.tenant_id, now=now)
     if limit is not None and active >= limit:
         _refuse("tenant_at_capacity", f"The tenant has {active} of {limit} concurrent calls (max_concurrent_calls).",
                 429, limit=limit, active=active)
     trunk = _trunk_of(row)
     trunk_active = 0
     if trunk is not None:
-        trunk_active = active_calls(tenant_id=tenant.id, now=now, trunk_id=trunk.id)
+        trunk_active = active_calls(tenant_id=row.tenant_id, now=now, trunk_id=trunk.id)
         if trunk.max_concurrent_calls is not None and trunk_active >= trunk.max_concurrent_calls:
             _refuse("trunk_at_capacity", f"SIP trunk {trunk.name} has {trunk_active} of {trunk.max_concurrent_calls} "
                     "concurrent calls.", 429, trunk_id=str(trunk.id), limit=trunk.max_concurrent_calls,
