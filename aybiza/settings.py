@@ -100,6 +100,9 @@ def _database() -> dict:
     database["ENGINE"] = "aybiza.core.db.backend"
     database.setdefault("OPTIONS", {})
     database["OPTIONS"].setdefault("connect_timeout", env.int("AYBIZA_DB_CONNECT_TIMEOUT", default=5))
+    # Hot hand-written statements are prepared after this many runs (aybiza/core/db/prepared.py);
+    # Django's own cursors bind on the client and never prepare anything.
+    database["OPTIONS"].setdefault("prepare_threshold", 5)
     if env.bool("AYBIZA_PGBOUNCER", default=False):
         pooled = pooled_database_settings()
         database["OPTIONS"].update(pooled.pop("OPTIONS"))

@@ -39,6 +39,7 @@ from django.utils import timezone
 from accounts.models import Organization, Tenant
 from agents import experiment_schema
 from agents.models import Agent, AgentVersion
+from aybiza.core.db.prepared import plan_once
 from aybiza.core.db.rows import Columns
 from telephony.models import PhoneNumber, SipTrunk
 
@@ -135,7 +136,7 @@ def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
     if trunk_id is not None:
         calls = calls.filter(phone_number__settings__sip_trunk_id=str(trunk_id))
         return calls.count()
-    with connection.cursor() as cursor:  # the hot path of every resolve: no query to build
+    with plan_once() as cursor:  # the hot path of every resolve: no query to build, planned once
         cursor.execute(f"SELECT count(*) FROM {_table(Call)} AS c "
                        "WHERE c.tenant_id = %s AND c.status = ANY(%s) AND c.start_time >= %s",
                        [tenant_id, list(ACTIVE), stale_before(now)])
@@ -157,7 +158,7 @@ def _route(number: str, call_sid: str, *, tenant_id, organization_id) -> Route:
     """Everything resolve needs to decide, in one statement (the numbers a key may resolve only)."""
     narrow, owner = ("tenant", tenant_id) if tenant_id is not None else (
         ("organization", organization_id) if organization_id is not None else ("", None))
-    with connection.cursor() as cursor:
+    with plan_once() as cursor:
         cursor.execute(_route_sql(narrow), {"number": number, "call_sid": call_sid, "owner": owner,
                                             "platform": settings.PLATFORM_ORGANIZATION_SLUG})
         values = cursor.fetchone()
@@ -282,7 +283,7 @@ def call_resolve(
 
     # Capacity: the tenant's lock orders concurrent resolves; counted (in a later statement, so with a
     # snapshot that sees every call committed before the lock was granted) and reserved under it.
-    with connection.cursor() as cursor:
+    with plan_once() as cursor:
         cursor.execute(f"SELECT t.status, t.max_concurrent_calls FROM {_table(Tenant)} AS t "
                        "WHERE t.id = %s FOR NO KEY UPDATE", [row.tenant_id])
         status, limit = cursor.fetchone()

@@ -31,10 +31,10 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection
 from rest_framework.throttling import BaseThrottle
 
 from aybiza.core.audit import security_event_record
+from aybiza.core.db.prepared import plan_once
 
 from .conf import api_setting
 from .principal import Principal
@@ -69,7 +69,7 @@ def hit(api_key) -> Verdict:
     """Count one request of `api_key` and say whether it is admitted."""
     params = {name: _limit(api_key.rate_limit, setting) for name, setting in PERIODS}
     params.update(key=api_key.pk, unlimited=UNLIMITED, interval=api_setting("USAGE_WRITE_INTERVAL_SECONDS"))
-    with connection.cursor() as cursor:
+    with plan_once() as cursor:
         cursor.execute(SQL, params)
         rows = cursor.fetchall()
     remaining, tightest = None, None

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 from django.db import connections, transaction
 
+from .db.prepared import plan_once
+
 APPLICATION_ROLE = "application_role"
 ADMIN_ROLE = "admin_role"
 TENANT_SETTING = "app.current_tenant_id"
@@ -85,27 +87,28 @@ def _allowed(statuses: tuple[str, ...]) -> str:
 # Validation and the switch are ONE statement (one round trip per request): the CASE sets the
 # role and settings only when the statuses allow it, so a refused context never runs as the
 # tenant, and Python then reads the statuses to raise the precise refusal.
-_SWITCH = "set_config('role', %(role)s, true) || set_config(%(tenant_setting)s, %(tenant)s, true) " \
-          "|| set_config(%(organization_setting)s, {organization}, true)"
+_SWITCH = "set_config('role', %(role)s::text, true) || set_config(%(tenant_setting)s::text, %(tenant)s::text, true) " \
+          "|| set_config(%(organization_setting)s::text, {organization}, true)"
 _TENANT_SWITCH = f"""
 SELECT s.tenant_status, s.organization_id, s.organization_status,
        CASE WHEN s.tenant_status IN ({_allowed(ALLOWED_TENANT_STATUSES)})
              AND s.organization_status IN ({_allowed(ALLOWED_ORGANIZATION_STATUSES)})
             THEN {_SWITCH.format(organization="s.organization_id::text")} END
-  FROM public.aybiza_tenant_status(%(tenant)s) AS s
+  FROM public.aybiza_tenant_status(%(tenant_id)s::uuid) AS s
 """
 _ORGANIZATION_SWITCH = f"""
 SELECT s.status,
        CASE WHEN s.status IN ({_allowed(ALLOWED_ORGANIZATION_STATUSES)})
-            THEN {_SWITCH.format(organization="%(organization)s")} END
-  FROM public.aybiza_organization_status(%(organization)s) AS s(status)
+            THEN {_SWITCH.format(organization="%(organization)s::text")} END
+  FROM public.aybiza_organization_status(%(organization_id)s::uuid) AS s(status)
 """
 
 
 def _switch(connection, sql: str, role: str, tenant: uuid.UUID | None, organization: uuid.UUID | None):
-    with connection.cursor() as cursor:
+    with plan_once(connection.alias) as cursor:  # planned once per connection: every API request runs it
         cursor.execute(sql, {"role": role, "tenant_setting": TENANT_SETTING, "tenant": str(tenant or ""),
-                             "organization_setting": ORGANIZATION_SETTING, "organization": str(organization or "")})
+                             "organization_setting": ORGANIZATION_SETTING, "organization": str(organization or ""),
+                             "tenant_id": tenant, "organization_id": organization})
         return cursor.fetchone()
 
 

@@ -29,12 +29,13 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from aybiza.api.conf import api_setting
 from aybiza.core.audit import audit_record, snapshot
+from aybiza.core.db.prepared import plan_once
 from aybiza.core.state import StateMachine, lock
 from aybiza.core.transitions import apply_transition, require_reason
 
@@ -103,7 +104,7 @@ def lookup(key: str) -> ApiKey | None:
     """
     if not is_well_formed(key):
         return None
-    with connection.cursor() as cursor:
+    with plan_once() as cursor:
         cursor.execute(FINGERPRINT_SQL, [hash_key(key)])
         found = cursor.fetchone()
     if found is None:
