@@ -45,3 +45,15 @@ def test_errors_are_djangos():
 
     with pytest.raises(ProgrammingError), plan_once() as cursor:
         cursor.execute("SELECT no_such_column FROM agent_manager.tenants")
+
+
+def test_a_block_inside_another_gets_its_own_cursor():
+    with plan_once() as outer:
+        outer.execute("SELECT generate_series(1, 3)")
+        with plan_once() as inner:
+            inner.execute("SELECT 42")
+            assert inner.fetchone() == (42,)
+        assert outer.fetchall() == [(1,), (2,), (3,)]  # not clobbered by the inner statement
+    with plan_once() as again:
+        again.execute("SELECT 7")
+        assert again.fetchone() == (7,)

@@ -1,28 +1,25 @@
 """Per-key rate limits (api_keys.rate_limit), exact across processes, threads and hosts.
 
-The shared store is PostgreSQL itself: security.api_rate_counters holds one
-row per (key, period) with the current fixed window (minute, hour, day) and
-its count. Each request runs ONE statement (in the function security.api_rate_hit,
-migration api 0003, so it is planned once per database session):
+The shared store is PostgreSQL itself: security.api_rate_windows holds one row per key with its
+current fixed windows (minute, hour, day), their counts and the key's total. Each request runs
+ONE statement, in the function security.api_rate_hit (migration api 0004; PL/pgSQL, so it is
+planned once per database session):
 
-    INSERT ... VALUES (minute), (hour), (day), (total)
-    ON CONFLICT (api_key_id, period) DO UPDATE
-        SET count = CASE new window -> 1 | at the limit -> unchanged | else count + 1 END ...
+    INSERT ... VALUES (key, this minute, this hour, this day, ...)
+    ON CONFLICT (api_key_id) DO UPDATE
+        SET <period>_count = CASE new window -> 1 | at the limit -> unchanged | else count + 1 END, ...
     RETURNING ...
 
-The row lock PostgreSQL takes for ON CONFLICT DO UPDATE serializes
-concurrent requests of one key, so a window never admits more than its
-limit, however many workers hammer it; rows are always locked in the same
-order (minute, hour, day, total), so two requests cannot deadlock.
-A request is admitted when no period is over its limit. A refused request
-leaves the refusing window unchanged but may have taken one unit of a
-window that still had room (it never lets more through, only fewer).
+The row lock PostgreSQL takes for ON CONFLICT DO UPDATE serializes concurrent requests of one
+key, so a window never admits more than its limit, however many workers hammer it. A request
+is admitted when no period is over its limit. A refused request leaves the refusing window
+unchanged but takes one unit of a window that still had room (it never lets more through,
+only fewer).
 
-The same statement keeps api_keys.usage_count / last_used_at: the `total`
-row counts every authenticated request, and the key row is updated from it
-at most once per USAGE_WRITE_INTERVAL_SECONDS (a conditional UPDATE in the
-same statement), so a busy key does not turn its api_keys row into a hot
-spot. last_used_at is therefore up to that interval stale.
+The same statement keeps api_keys.usage_count / last_used_at: `total` counts every
+authenticated request, and the key row is updated from it at most once per
+USAGE_WRITE_INTERVAL_SECONDS (a conditional UPDATE in the same statement), so a busy key does
+not turn its api_keys row into a hot spot. last_used_at is therefore up to that interval stale.
 """
 
 from __future__ import annotations
@@ -43,9 +40,8 @@ PERIODS = (("minute", "requests_per_minute"), ("hour", "requests_per_hour"), ("d
 LENGTH = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 UNLIMITED = 2**62
 
-# security.api_rate_hit (migration api 0003) runs the statement above; a PL/pgSQL function so
-# PostgreSQL plans it once per session, not on every request.
-SQL = "SELECT * FROM security.api_rate_hit(%(key)s, %(minute)s, %(hour)s, %(day)s, %(unlimited)s, %(interval)s)"
+SQL = "SELECT * FROM security.api_rate_hit(%(key)s, %(minute)s::bigint, %(hour)s::bigint, %(day)s::bigint, " \
+      "%(interval)s::integer)"
 
 
 @dataclass(frozen=True)
@@ -67,15 +63,15 @@ def _limit(rate_limit: dict, name: str) -> int:
 
 def hit(api_key) -> Verdict:
     """Count one request of `api_key` and say whether it is admitted."""
-    params = {name: _limit(api_key.rate_limit, setting) for name, setting in PERIODS}
-    params.update(key=api_key.pk, unlimited=UNLIMITED, interval=api_setting("USAGE_WRITE_INTERVAL_SECONDS"))
+    limits = {name: _limit(api_key.rate_limit, setting) for name, setting in PERIODS}
     with plan_once() as cursor:
-        cursor.execute(SQL, params)
-        rows = cursor.fetchall()
+        cursor.execute(SQL, {**limits, "key": api_key.pk, "interval": api_setting("USAGE_WRITE_INTERVAL_SECONDS")})
+        row = cursor.fetchone()
+    now = row[-1]
     remaining, tightest = None, None
-    for period, count, limit, refused, over, window_start, now in rows:
-        if period == "total":
-            continue
+    for n, (period, _) in enumerate(PERIODS):
+        count, refused, over, window_start = row[4 * n:4 * n + 4]
+        limit = limits[period]
         if over or count > limit:
             wait = window_start + LENGTH[period] - now
             return Verdict(False, period, limit, 0, max(1, math.ceil(wait.total_seconds())), refused == 1 or not over)

@@ -89,6 +89,32 @@ def test_429_body_and_headers(api):
     assert ApiAccessLog.objects.filter(api_key=key, rate_limited=True, status_code=429).count() == 1
 
 
+def test_a_new_window_counts_from_one_while_the_longer_windows_keep_counting(api):
+    from django.db.models import F
+
+    from aybiza.api.models import ApiRateWindow
+
+    key = make_key(api.tenant_a, rate_limit={"requests_per_minute": 2, "requests_per_hour": 5,
+                                             "requests_per_day": 1000})
+    client = client_for(key)
+    _away_from_minute_boundary()
+    assert [client.get(AGENTS).status_code for _ in range(3)] == [200, 200, 429]
+    row = ApiRateWindow.objects.get(api_key=key)
+    assert (row.minute_count, row.minute_refused, row.minute_over) == (2, 1, True)
+    assert (row.hour_count, row.hour_refused, row.hour_over) == (3, 0, False)  # the refused request took an hour unit
+    assert row.total == 3
+    ApiRateWindow.objects.filter(api_key=key).update(minute_start=F("minute_start") - dt.timedelta(minutes=1))
+    response = client.get(AGENTS)
+    assert response.status_code == 200 and response["X-RateLimit-Remaining"] == "1"
+    row.refresh_from_db()
+    assert (row.minute_count, row.minute_refused, row.minute_over, row.hour_count, row.total) == (1, 0, False, 4, 4)
+    assert client.get(AGENTS).status_code == 200  # minute 2/2, hour 5/5
+    refused = client.get(AGENTS)
+    assert refused.status_code == 429
+    row.refresh_from_db()
+    assert (row.minute_count, row.hour_count, row.hour_over, row.total) == (2, 5, True, 6)
+
+
 def test_ip_allowlist_with_addresses_and_cidrs(api):
     key = make_key(api.tenant_a, ip_whitelist=["10.1.2.3", "192.168.0.0/24", "2001:db8::/32"])
     client = client_for(key)
