@@ -9,22 +9,41 @@ phone numbers themselves go through telephony.services.numbers.parse_number.
 Import-light (no models), so models can use it.
 """
 
+import functools
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from phonenumbers import PhoneNumberFormat
+
+UNPARSEABLE, INVALID = "unparseable", "invalid"
+
+
+@functools.lru_cache(maxsize=8192)
+def normalize(text: str, region: str | None = None) -> tuple[str | None, str | None]:
+    """(the E.164 form, None) of a valid number, else (None, UNPARSEABLE or INVALID).
+
+    Remembered per text: a call's numbers are checked at routing and again at ingestion, and the
+    same dialed numbers come back on every call.
+    """
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, UNPARSEABLE
+    if not phonenumbers.is_valid_number(parsed):
+        return None, INVALID
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164), None
 
 
 def e164(raw, *, field: str = "number", region: str | None = None) -> str:
     text = str(raw or "").strip()
     if not text or len(text) > 32:
         raise ValidationError({field: "A phone number in E.164 form, e.g. +14155550123."})
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise ValidationError({field: f"{text!r} is not a phone number. Use E.164, e.g. +14155550123."}) from None
-    if not phonenumbers.is_valid_number(parsed):
+    number, problem = normalize(text, region)
+    if problem == UNPARSEABLE:
+        raise ValidationError({field: f"{text!r} is not a phone number. Use E.164, e.g. +14155550123."})
+    if problem == INVALID:
         raise ValidationError({field: f"{text!r} is not a valid phone number."})
-    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return number
 
 
 # What carriers send instead of a number when the caller withholds it (kept as sent, lower case).

@@ -1,5 +1,7 @@
 """aybiza.core.db.rows.Columns: hand-written SELECTs turned back into model instances, as the ORM would."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.models.query_utils import DeferredAttribute
@@ -33,3 +35,36 @@ def test_all_null_values_are_no_instance_and_unknown_columns_are_refused():
     assert columns.instance((None, None)) is None
     with pytest.raises(ValueError, match="no column"):
         Columns(PhoneNumber, "p", ("id", "nope"))
+
+
+def test_insert_writes_what_save_would_and_returns_database_defaults():
+    from django.db.models.expressions import DatabaseDefault
+
+    from aybiza.core.db.rows import insert
+    from security_app.models import ApiKey
+
+    tenant = f.TenantFactory()
+    user = f.UserFactory(organization=tenant.organization, tenant=tenant)
+    key = ApiKey(key_hash="h" * 64, name="insert", organization=tenant.organization, tenant=tenant, created_by=user,
+                 permissions={"agents": ["read"]})
+    key.created_at = DatabaseDefault(ApiKey._meta.get_field("created_at").db_default)  # left to the column's DEFAULT (transaction time): read back
+    assert insert(key) is key and isinstance(key.created_at, datetime.datetime) and not key._state.adding and key._state.db == "default"
+    stored = ApiKey.objects.get(pk=key.pk)
+    for field in ApiKey._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(key, field.attname), field.name
+    assert stored.permissions == {"agents": ["read"]} and stored.created_at is not None
+
+
+def test_insert_refuses_a_duplicate_with_djangos_error_and_writes_nothing():
+    from django.db import IntegrityError, transaction
+
+    from aybiza.core.db.rows import insert
+    from analytics.models import Call
+
+    call = f.CallFactory()
+    duplicate = Call(call_sid=call.call_sid, direction="inbound", status="completed", from_number="+12025550100",
+                     to_number="+12025550143", start_time=call.start_time, tenant=call.tenant,
+                     organization_id=call.organization_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(duplicate)
+    assert Call.objects.filter(call_sid=call.call_sid).count() == 1

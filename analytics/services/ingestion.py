@@ -25,6 +25,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from aybiza.api.parsers import bad_text
 from aybiza.core.audit import audit_record, snapshot
+from aybiza.core.db.rows import insert
 from aybiza.core.db.timebounds import MESSAGE as TIME_RANGE_MESSAGE, in_range
 from aybiza.core.errors import TransitionRefused
 from aybiza.core.state import StateMachine
@@ -88,7 +89,7 @@ def call_create(*, tenant, actor=None, api_key=None, request=None, **fields) -> 
     call = Call(tenant=tenant, organization_id=tenant.organization_id, **fields)
     _check_times(call)
     call.check_consistency()  # agent, version, number and tenant belong together (Call's rules)
-    call.save(force_insert=True)
+    insert(call)  # = call.save(force_insert=True), planned once per connection: every resolve runs it
     audit_record(action="call.create", instance=call, actor=actor, api_key=api_key, request=request,
                  after=snapshot(call, CALL_SNAPSHOT))
     return call

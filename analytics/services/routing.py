@@ -7,8 +7,8 @@ How capacity is exact
 ---------------------
 A tenant's active calls are its `calls` rows with status initiated, ringing or answered that
 started less than `AYBIZA_ROUTING["STALE_CALL_MINUTES"]` ago (the lifecycle the runtime already
-reports through /calls/). Resolve takes the tenant row's lock (`SELECT ... FOR NO KEY UPDATE`),
-counts, and, when there is room, creates the call row (`initiated`, with the runtime's
+reports through /calls/). Resolve's first statement takes the tenant row's lock (`FOR NO KEY UPDATE`),
+the next counts, and, when there is room, creates the call row (`initiated`, with the runtime's
 `call_sid`) before the lock is released at commit. Concurrent resolves of one tenant therefore
 run one after the other between lock and commit: at the limit exactly the limit is admitted,
 whatever the number of processes. The runtime then continues the same row with
@@ -30,7 +30,6 @@ import functools
 import uuid
 from dataclasses import dataclass, field
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -41,6 +40,7 @@ from agents import experiment_schema
 from agents.models import Agent, AgentVersion
 from aybiza.core.db.prepared import plan_once
 from aybiza.core.db.rows import Columns
+from telephony import e164 as phone_numbers
 from telephony.models import PhoneNumber, SipTrunk
 
 from .ingestion import call_create, call_update
@@ -96,6 +96,7 @@ SELECT {number.sql}, {tenant.sql}, {organization.sql}, {agent.sql}, {call.sql}, 
                       LIMIT 1) AS v ON true
  WHERE p.number = %(number)s {where[narrow]}
  LIMIT 1
+   FOR NO KEY UPDATE OF t
 """
 
 
@@ -114,15 +115,14 @@ class ResolveRefused(Exception):
 
 def e164(value, name: str) -> str:
     """`value` as E.164 (ValidationError naming `name` unless it is a valid international number)."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 32:
         raise ValidationError({name: "An E.164 phone number (+ and country code)."})
-    try:
-        parsed = phonenumbers.parse(value.strip(), None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError({name: "An E.164 phone number (+ and country code)."}) from None
-    if not phonenumbers.is_valid_number(parsed):
+    number, problem = phone_numbers.normalize(value.strip())
+    if problem == phone_numbers.UNPARSEABLE:
+        raise ValidationError({name: "An E.164 phone number (+ and country code)."})
+    if problem == phone_numbers.INVALID:
         raise ValidationError({name: "Not a valid phone number."})
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def stale_before(now: dt.datetime) -> dt.datetime:
@@ -132,14 +132,15 @@ def stale_before(now: dt.datetime) -> dt.datetime:
 def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
     """Calls of the tenant (or of one of its trunks) that hold a concurrency slot now."""
     now = now or timezone.now()
-    calls = Call.objects.filter(tenant_id=tenant_id, status__in=ACTIVE, start_time__gte=stale_before(now))
     if trunk_id is not None:
-        calls = calls.filter(phone_number__settings__sip_trunk_id=str(trunk_id))
-        return calls.count()
+        return Call.objects.filter(tenant_id=tenant_id, status__in=ACTIVE, start_time__gte=stale_before(now),
+                                   phone_number__settings__sip_trunk_id=str(trunk_id)).count()
     with plan_once() as cursor:  # the hot path of every resolve: no query to build, planned once
+        # The statuses are written out, not a parameter: the partial index idx_calls_active_tenant
+        # (WHERE status IN the same list) then serves the prepared statement's generic plan too.
         cursor.execute(f"SELECT count(*) FROM {_table(Call)} AS c "
-                       "WHERE c.tenant_id = %s AND c.status = ANY(%s) AND c.start_time >= %s",
-                       [tenant_id, list(ACTIVE), stale_before(now)])
+                       f"WHERE c.tenant_id = %s AND c.status IN ({', '.join(repr(s) for s in ACTIVE)}) "
+                       "AND c.start_time >= %s", [tenant_id, stale_before(now)])
         return cursor.fetchone()[0]
 
 
@@ -155,7 +156,9 @@ class Route:
 
 
 def _route(number: str, call_sid: str, *, tenant_id, organization_id) -> Route:
-    """Everything resolve needs to decide, in one statement (the numbers a key may resolve only)."""
+    """Everything resolve needs to decide, in one statement (the numbers a key may resolve only).
+
+    It also takes the tenant row's lock (FOR NO KEY UPDATE), so its status and limit are current."""
     narrow, owner = ("tenant", tenant_id) if tenant_id is not None else (
         ("organization", organization_id) if organization_id is not None else ("", None))
     with plan_once() as cursor:
@@ -281,14 +284,10 @@ def call_resolve(
     _check_route(row)
     version, experiment = _choose_version(row.agent, route.published, caller, now)
 
-    # Capacity: the tenant's lock orders concurrent resolves; counted (in a later statement, so with a
-    # snapshot that sees every call committed before the lock was granted) and reserved under it.
-    with plan_once() as cursor:
-        cursor.execute(f"SELECT t.status, t.max_concurrent_calls FROM {_table(Tenant)} AS t "
-                       "WHERE t.id = %s FOR NO KEY UPDATE", [row.tenant_id])
-        status, limit = cursor.fetchone()
-    if status not in LIVE_TENANT:  # suspended while we were on our way to the lock
-        _refuse("tenant_suspended", f"The tenant of this number is {status}.", tenant_status=status)
+    # Capacity: the route statement took the tenant's lock, which orders concurrent resolves; counted
+    # now (a later statement, so with a snapshot that sees every call committed before the lock was
+    # granted) and reserved under it. The tenant's status and limit were read with the lock.
+    limit = row.tenant.max_concurrent_calls
     active = active_calls(tenant_id=row.tenant_id, now=now)
     if limit is not None and active >= limit:
         _refuse("tenant_at_capacity", f"The tenant has {active} of {limit} concurrent calls (max_concurrent_calls).",
@@ -321,7 +320,7 @@ def _retry(call: Call, row: PhoneNumber, *, tenant_id, organization_id, now) -> 
     experiment = (call.metadata or {}).get("routing") or {}
     experiment = {k: experiment[k] for k in ("experiment_id", "variant_version_id", "bucket", "fallback")
                   if k in experiment} or None
-    limit = Tenant.objects.values_list("max_concurrent_calls", flat=True).get(pk=row.tenant_id)
+    limit = row.tenant.max_concurrent_calls
     active = active_calls(tenant_id=row.tenant_id, now=now)
     trunk = _trunk_of(row)
     trunk_active = active_calls(tenant_id=row.tenant_id, now=now, trunk_id=trunk.id) if trunk else 0

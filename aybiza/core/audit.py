@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import models
 
 from .db.fields import EncryptedJSONField, EncryptedTextField
+from .db.rows import insert
 from .network import client_ip
 from .ownership import owner_of
 
@@ -143,7 +144,7 @@ def audit_record(
     payload = {"before": before or {}, "after": after or {}, "reason": reason or ""}
     payload.update(_json_safe(details or {}))
     user = actor if actor is not None and getattr(actor, "pk", None) else None
-    return audit_log_model().objects.create(
+    return insert(audit_log_model()(  # = objects.create(...), planned once per connection
         organization_id=organization_id,
         tenant_id=tenant_id,
         user=user,
@@ -155,7 +156,7 @@ def audit_record(
         details=payload,
         status=status,
         **_request_meta(request),
-    )
+    ))
 
 
 # --------------------------------------------------------------------------

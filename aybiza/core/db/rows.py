@@ -1,6 +1,7 @@
-"""Some columns of a model read with hand-written SQL and turned back into model instances.
+"""Hot paths without the ORM's query building: reading some columns back into instances, inserting a row.
 
-For the few hot paths (call routing) where building the ORM query costs more than running it:
+For the few hot paths (call routing, call ingestion, the audit trail) where building the ORM query
+costs more than running it:
 
     number = Columns(PhoneNumber, "p", ("id", "number", "status", "tenant_id"))
     cursor.execute(f"SELECT {number.sql} FROM {number.table} AS p WHERE p.number = %s", [value])
@@ -9,11 +10,20 @@ For the few hot paths (call routing) where building the ORM query costs more tha
 
 The values go through each field's database converter (JSON, encrypted columns...) as the ORM's
 would, and an all-NULL slice (a LEFT JOIN that matched nothing) gives None.
+
+    insert(Call(...))      # what call.save(force_insert=True) writes, planned once per connection
+
+Both run their statements through aybiza.core.db.prepared.plan_once.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.expressions import DatabaseDefault
+
+from .prepared import plan_once
 
 
 class Columns:
@@ -48,3 +58,42 @@ class Columns:
                 value = converter(value, None, connection)
             converted.append(value)
         return self.model.from_db(self.using, [f.attname for f in self.fields], converted)
+
+
+def insert(instance, *, using: str = DEFAULT_DB_ALIAS):
+    """INSERT `instance` as `instance.save(force_insert=True)` would, and return it.
+
+    The same values (each field's pre_save and database preparation: defaults, auto_now, JSON,
+    encryption); columns left to their database default are returned and set on the instance.
+    Unlike save(), no pre_save/post_save signals are sent: use it only for models nothing listens to.
+    """
+    model = type(instance)
+    if model._meta.parents:
+        raise TypeError(f"{model._meta.label}: insert() writes one table; multi-table inheritance is not supported")
+    connection = connections[using]
+    columns, values, defaults = [], [], []
+    for field in model._meta.local_concrete_fields:
+        value = field.pre_save(instance, True)
+        if isinstance(value, DatabaseDefault):
+            defaults.append(field)
+            continue
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(value, connection))
+    with plan_once(using) as cursor:
+        cursor.execute(_insert_sql(model, tuple(columns), tuple(f.column for f in defaults), using), values)
+        returned = cursor.fetchone() if defaults else ()
+    for field, value in zip(defaults, returned):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, None, connection)
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(model, columns: tuple[str, ...], defaults: tuple[str, ...], using: str) -> str:
+    quote = connections[using].ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    return sql + (f" RETURNING {', '.join(quote(c) for c in defaults)}" if defaults else "")
