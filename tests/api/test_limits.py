@@ -168,3 +168,25 @@ def test_usage_counters_are_written_at_most_once_per_interval(api):
     api.a.get(AGENTS)
     api.key_a.refresh_from_db()
     assert api.key_a.usage_count == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_commit_without_waiting_for_the_disk_only_in_their_own_transaction(limited_key):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from aybiza.api import ratelimit
+
+    def synchronous_commit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with CaptureQueriesContext(connection) as alone:
+        assert ratelimit.hit(limited_key).allowed
+    assert "set_config('synchronous_commit', 'off', true)" in alone.captured_queries[-1]["sql"]
+    assert synchronous_commit() == "on"  # it ended with the count's own transaction
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        assert ratelimit.hit(limited_key).allowed
+        assert synchronous_commit() == "on"  # the caller's other writes stay durable
+    assert "synchronous_commit" not in inside.captured_queries[0]["sql"]
