@@ -2,7 +2,8 @@
 
     gunicorn -c aybiza/gunicorn.conf.py aybiza.wsgi     (or: ./dev serve)
 
-Everything can be overridden from the environment: AYBIZA_ADDR (bind
+Everything can be overridden from the environment: AYBIZA_DB_CONN_MAX_AGE (seconds a worker keeps
+its database connection, default 60), AYBIZA_ADDR (bind
 address, default 0.0.0.0:8000), WEB_CONCURRENCY (worker processes, default
 2 x cores + 1), AYBIZA_WEB_THREADS (threads per worker), AYBIZA_FORWARDED_ALLOW_IPS
 (proxies whose X-Forwarded-* headers gunicorn believes).
@@ -13,6 +14,9 @@ import multiprocessing
 import os
 
 from django.urls import get_resolver
+
+# Workers keep their database connection between requests (settings.py reads it when a worker loads the app).
+os.environ.setdefault("AYBIZA_DB_CONN_MAX_AGE", "60")
 
 bind = os.environ.get("AYBIZA_ADDR", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))

@@ -107,9 +107,11 @@ def _database() -> dict:
         pooled = pooled_database_settings()
         database["OPTIONS"].update(pooled.pop("OPTIONS"))
         database.update(pooled)
-    # Persistent connections (checked before reuse): a server process does not open one per request.
-    # Safe with row-level security and PgBouncer alike: every tenant setting is transaction-local.
-    database["CONN_MAX_AGE"] = env.int("AYBIZA_DB_CONN_MAX_AGE", default=60)
+    # Persistent connections (checked before reuse): gunicorn's workers set 60 s (aybiza/gunicorn.conf.py),
+    # so a request does not connect first; elsewhere (commands, runserver's thread per request, the tests'
+    # threads) Django's default of one connection per request or job. Safe with row-level security and
+    # PgBouncer alike: every tenant setting is transaction-local.
+    database["CONN_MAX_AGE"] = env.int("AYBIZA_DB_CONN_MAX_AGE", default=0)
     database["CONN_HEALTH_CHECKS"] = True
     # Lets parallel test runs on one server use separate databases.
     database["TEST"] = {"NAME": env("AYBIZA_TEST_DATABASE", default=None)}

@@ -1,10 +1,12 @@
 """Ops console: API keys (created and revoked through services), the security review queues,
 and the audit/security logs (read-only, millions of rows)."""
 
+import functools
 import hashlib
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -22,6 +24,7 @@ from .services import (
     API_KEY, api_key_revoke, prompt_injection_review, security_event_resolve, voice_security_event_review,
 )
 from .services import compliance, subject_requests
+from .tasks import queue_data_subject_request, run_data_subject_request
 
 
 class NotesForm(FlowForm):
@@ -294,6 +297,13 @@ class DataSubjectRequestAddForm(forms.ModelForm):
         return cleaned
 
 
+def _approve_and_queue_run(*, subject_request, **kwargs):
+    """Approve; once that commits, the job runner runs the request ("Run now" runs it at once instead)."""
+    row = subject_requests.data_subject_request_approve(subject_request=subject_request, **kwargs)
+    transaction.on_commit(functools.partial(queue_data_subject_request, run_data_subject_request, row.pk))
+    return row
+
+
 def _dsr_flow(name, label, service, form=ReasonForm, **kwargs):
     return Flow(name, label, service, "subject_request", DSR_PERMISSION, form=form, machine=subject_requests.MACHINE,
                 verb=kwargs.pop("verb", None), **kwargs)
@@ -319,8 +329,8 @@ class DataSubjectRequestAdmin(DownloadMixin, FlowAdminMixin, OpsModelAdmin):
     )
     flows = (
         _dsr_flow("dry_run", "Dry run (count)", subject_requests.data_subject_request_dry_run, form=FlowForm),
-        _dsr_flow("approve", "Approve", subject_requests.data_subject_request_approve, bulk=False,
-                  help="Irreversible for an erasure: check the dry-run counts first."),
+        _dsr_flow("approve", "Approve", _approve_and_queue_run, bulk=False,
+                  help="Irreversible for an erasure: check the dry-run counts first. The job runner then runs it."),
         _dsr_flow("reject", "Reject", subject_requests.data_subject_request_reject, form=RequiredReasonForm),
         _dsr_flow("run", "Run now", subject_requests.data_subject_request_run, verb="start", bulk=False),
     )

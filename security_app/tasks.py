@@ -1,8 +1,16 @@
-"""Jobs of security_app: alert evaluation (periodic) and notice delivery (docs/operations.md, "Jobs").
+"""Jobs of security_app: alert evaluation (periodic), notice delivery, compliance reports (docs/operations.md, "Jobs").
 
 `security.evaluate_alerts` evaluates every rule, then queues a `security.deliver_notification` job for each
 pending notice (once: the notice id is the job's queueing lock and lock). Delivery retries with exponential
 backoff (AYBIZA_ALERTS["DELIVERY_BACKOFF_BASE"] ** attempt seconds) up to DELIVERY_MAX_ATTEMPTS.
+
+`security.generate_compliance_report` generates a report requested through the API (queued once per report
+when the request commits; a completed report is left alone, a failed one is marked failed with its error).
+
+Data-subject requests: `security.dry_run_data_subject_request` counts what a request filed through the API
+would touch (queued when it is filed), `security.run_data_subject_request` runs an approved one (queued when
+ops approve it in the console; a failed run raises, so the job is retried with backoff). Both are idempotent:
+a request past that stage is left alone; the console's buttons and the command still run them at once.
 """
 
 import datetime
@@ -11,6 +19,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from aybiza.core.jobs import defer_once, job_options
@@ -19,6 +28,8 @@ from .choices import NotificationStatus
 from .alerts.delivery import notification_deliver
 from .alerts.evaluate import alerts_evaluate
 from .models import AlertNotification
+from .services.compliance import compliance_report_generate_job
+from .services.subject_requests import data_subject_request_dry_run_job, data_subject_request_run_job
 
 logger = logging.getLogger("aybiza.core.jobs")
 
@@ -64,3 +75,33 @@ def evaluate_alerts(timestamp: int | None = None) -> str:
         queue_pending_notifications()  # the rules that did evaluate get their notices out
     logger.info("%s", result.summary())
     return result.summary()
+
+
+@app.task(name="security.generate_compliance_report", **job_options())
+def generate_compliance_report(report_id: str) -> None:
+    """Generate one requested compliance report (idempotent: see compliance_report_generate_job)."""
+    compliance_report_generate_job(report_id)
+
+
+def queue_compliance_report(report_id) -> int | None:
+    """Queue the generation of a report, once (the report id is the job's lock and queueing lock)."""
+    return defer_once(generate_compliance_report, lock=f"compliance_report:{report_id}", report_id=str(report_id))
+
+
+@app.task(name="security.dry_run_data_subject_request", **job_options())
+def dry_run_data_subject_request(request_id: str) -> None:
+    data_subject_request_dry_run_job(request_id)
+
+
+@app.task(name="security.run_data_subject_request", **job_options())
+def run_data_subject_request(request_id: str) -> None:
+    data_subject_request_run_job(request_id)
+
+
+def queue_data_subject_request(task, request_id) -> int | None:
+    """Queue `task` (one of the two above) for a request, once; the two never run at once for one request."""
+    try:
+        return task.configure(lock=f"data_subject_request:{request_id}",
+                              queueing_lock=f"{task.name}:{request_id}").defer(request_id=str(request_id))
+    except AlreadyEnqueued:
+        return None

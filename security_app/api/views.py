@@ -20,6 +20,7 @@ from aybiza.core.audit import audit_record, snapshot
 
 from .. import services
 from ..services import api_keys, compliance, subject_requests
+from ..tasks import dry_run_data_subject_request, queue_compliance_report, queue_data_subject_request
 from ..filtersets import (
     ApiKeyFilterSet, AuditLogFilterSet, ComplianceReportFilterSet, DataSubjectRequestFilterSet, PromptInjectionAttemptFilterSet,
     SecurityEventFilterSet, VoiceSecurityEventFilterSet,
@@ -138,10 +139,9 @@ class ComplianceReportViewSet(DownloadNegotiationMixin, CreateReadViewSet):
         self.audit("create", report, after=snapshot(report, ["report_type", "status", "reporting_period_start",
                                                            "reporting_period_end"]))
         # Generation reads across tables (platform staff, every encrypted column, retention state) that the
-        # key's row-level-security role cannot see, so it runs as a job once this request has committed, outside
-        # the tenant context (synchronously for now, before the response is sent). The response says
-        # "generating"; read the report again for the result.
-        transaction.on_commit(functools.partial(compliance.compliance_report_generate_job, report.pk))
+        # key's row-level-security role cannot see, so it is a job of the job runner, queued once this request
+        # has committed, outside any tenant context. The response says "generating"; read the report again.
+        transaction.on_commit(functools.partial(queue_compliance_report, report.pk))
         serializer.instance = report
 
     @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "pdf"], description="Default json.")],
@@ -209,6 +209,9 @@ class DataSubjectRequestViewSet(DownloadNegotiationMixin, CreateReadViewSet):
         serializer.instance = subject_requests.data_subject_request_create(
             organization=organization, tenant=tenant, kind=data["kind"], subject_phone=data.get("subject_phone"),
             subject_email=data.get("subject_email"), notes=data.get("notes") or "", **self.service_kwargs())
+        # Counting reads tables the key's role cannot see: a job of the job runner, once this request commits.
+        transaction.on_commit(functools.partial(queue_data_subject_request, dry_run_data_subject_request,
+                                                serializer.instance.pk))
 
     @extend_schema(responses={(200, "application/zip"): OpenApiResponse(
         OpenApiTypes.BINARY, description="The export archive (JSON and CSV per table, manifest.json with a "

@@ -11,6 +11,8 @@ from security_app.services import api_keys
 from security_app.models import AuditLog
 from tests import factories as f
 
+from tests.data_protection.test_api import run_queued_report_job
+
 from .conftest import client_for, make_key
 
 AGENTS = "/api/v1/agents/"
@@ -256,12 +258,13 @@ def test_compliance_report_download_matches_checksum(api, django_capture_on_comm
     settings.MEDIA_ROOT = str(tmp_path)
     f.SecurityEventFactory(tenant=api.tenant_a, severity="critical", resolved=False)
     now = timezone.now()
-    with django_capture_on_commit_callbacks(execute=True):  # generation is a job run after the request commits
+    with django_capture_on_commit_callbacks(execute=True):  # generation is a job queued after the request commits
         created = api.a.post("/api/v1/compliance-reports/", {
             "report_type": "soc2", "reporting_period_start": (now - dt.timedelta(days=30)).isoformat(),
             "reporting_period_end": (now + dt.timedelta(days=1)).isoformat()}, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["status"] == "generating"
+    run_queued_report_job(created.json()["id"])
     report = api.a.get(f"/api/v1/compliance-reports/{created.json()['id']}/").json()
     assert report["status"] == "completed" and report["findings"]
     download = api.a.get(f"/api/v1/compliance-reports/{report['id']}/download/")

@@ -67,16 +67,28 @@ def test_export_download_is_verified_and_tampering_refused(api):  # noqa: F811
     assert SecurityEvent.objects.filter(source="document-integrity", details__resource_id=str(row.pk)).exists()
 
 
+def run_queued_report_job(report_id: str) -> None:
+    """What the worker does with the job the request queued (the real worker: tests/data_protection/test_concurrency.py)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from security_app import tasks
+
+    job = ProcrastinateJob.objects.get(task_name="security.generate_compliance_report", args={"report_id": report_id})
+    assert job.status == "todo" and job.queueing_lock == f"compliance_report:{report_id}"
+    tasks.generate_compliance_report(**job.args)
+
+
 @pytest.fixture
 def make_report(api, django_capture_on_commit_callbacks, pdf_renderer):  # noqa: F811
     def make(report_type="pci_dss"):
         now = timezone.now()
-        with django_capture_on_commit_callbacks(execute=True):  # the generation job runs after the commit
+        with django_capture_on_commit_callbacks(execute=True):  # the generation job is queued after the commit
             response = api.a.post("/api/v1/compliance-reports/", {
                 "report_type": report_type, "reporting_period_start": (now - dt.timedelta(days=30)).isoformat(),
                 "reporting_period_end": (now + dt.timedelta(days=1)).isoformat()}, format="json")
         assert response.status_code == 201, response.json()
         assert response.json()["status"] == "generating"
+        run_queued_report_job(response.json()["id"])
         return api.a.get(f"/api/v1/compliance-reports/{response.json()['id']}/").json()
     return make
 
