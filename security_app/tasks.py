@@ -19,7 +19,6 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 from procrastinate.contrib.django import app
-from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from aybiza.core.jobs import defer_once, job_options
@@ -100,8 +99,5 @@ def run_data_subject_request(request_id: str) -> None:
 
 def queue_data_subject_request(task, request_id) -> int | None:
     """Queue `task` (one of the two above) for a request, once; the two never run at once for one request."""
-    try:
-        return task.configure(lock=f"data_subject_request:{request_id}",
-                              queueing_lock=f"{task.name}:{request_id}").defer(request_id=str(request_id))
-    except AlreadyEnqueued:
-        return None
+    return defer_once(task, lock=f"data_subject_request:{request_id}", queueing_lock=f"{task.name}:{request_id}",
+                      request_id=str(request_id))

@@ -10,6 +10,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from tests import factories as f
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 PRODUCTION_PROBE = """
@@ -127,3 +129,11 @@ def test_pgbouncer_and_replicas_are_configured_from_the_environment():
         "replica_1": ["replica-a.internal", 6432, "aybiza", None, True, "default"],
         "replica_2": ["replica-b.internal", 5432, "aybiza", None, True, "default"],
     }
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_bare_views_are_not_served_by_the_application(client):
+    """aybiza/platform/benchmark_urls.py (no authentication, any tenant's rows) is loaded only by the benchmarks."""
+    tenant = f.TenantFactory()
+    for kind in ("calls", "agents"):
+        assert client.get(f"/benchmark/bare/{tenant.pk}/{kind}/").status_code == 404

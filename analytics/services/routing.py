@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, Tenant
 from agents import experiment_schema
 from agents.models import Agent, AgentVersion
 from aybiza.core.db.prepared import plan_once
-from aybiza.core.db.rows import Columns
+from aybiza.core.db.rows import Columns, table_sql
 from telephony import e164 as phone_numbers
 from telephony.models import PhoneNumber, SipTrunk
 
@@ -68,10 +68,6 @@ def _columns() -> tuple[Columns, ...]:
         Columns(Call, "c", CALL_COLUMNS),
         Columns(AgentVersion, "v", VERSION_COLUMNS),
     )
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 @functools.cache
@@ -138,7 +134,7 @@ def active_calls(*, tenant_id, now=None, trunk_id=None) -> int:
     with plan_once() as cursor:  # the hot path of every resolve: no query to build, planned once
         # The statuses are written out, not a parameter: the partial index idx_calls_active_tenant
         # (WHERE status IN the same list) then serves the prepared statement's generic plan too.
-        cursor.execute(f"SELECT count(*) FROM {_table(Call)} AS c "
+        cursor.execute(f"SELECT count(*) FROM {table_sql(Call)} AS c "
                        f"WHERE c.tenant_id = %s AND c.status IN ({', '.join(repr(s) for s in ACTIVE)}) "
                        "AND c.start_time >= %s", [tenant_id, stale_before(now)])
         return cursor.fetchone()[0]
@@ -159,8 +155,12 @@ def _route(number: str, call_sid: str, *, tenant_id, organization_id) -> Route:
     """Everything resolve needs to decide, in one statement (the numbers a key may resolve only).
 
     It also takes the tenant row's lock (FOR NO KEY UPDATE), so its status and limit are current."""
-    narrow, owner = ("tenant", tenant_id) if tenant_id is not None else (
-        ("organization", organization_id) if organization_id is not None else ("", None))
+    if tenant_id is not None:
+        narrow, owner = "tenant", tenant_id
+    elif organization_id is not None:
+        narrow, owner = "organization", organization_id
+    else:
+        narrow, owner = "", None
     with plan_once() as cursor:
         cursor.execute(_route_sql(narrow), {"number": number, "call_sid": call_sid, "owner": owner,
                                             "platform": settings.PLATFORM_ORGANIZATION_SLUG})

@@ -50,6 +50,7 @@ SQL = "SELECT h.* FROM security.api_rate_hit(%(key)s, %(minute)s::bigint, %(hour
 # commits without waiting for the WAL to reach disk: a database crash may forget the last fraction
 # of a second of counts (a key gets a few more requests in that window), never anything else.
 ASYNC_SQL = SQL + ", set_config('synchronous_commit', 'off', true) AS async_commit"
+RETURNED = 4 * len(PERIODS) + 1  # count, refused, over, window start of each period; then the database's now()
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def hit(api_key) -> Verdict:
         # Inside a caller's transaction the setting would also apply to its other writes: not then.
         sql = SQL if cursor.db.in_atomic_block else ASYNC_SQL
         cursor.execute(sql, {**limits, "key": api_key.pk, "interval": api_setting("USAGE_WRITE_INTERVAL_SECONDS")})
-        row = cursor.fetchone()[:13]  # the function's columns (not the setting's)
+        row = cursor.fetchone()[:RETURNED]  # the function's columns (not the setting's)
     now = row[-1]
     remaining, tightest = None, None
     for n, (period, _) in enumerate(PERIODS):

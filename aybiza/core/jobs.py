@@ -48,13 +48,14 @@ def job_options(*, lock: str | None = None, max_attempts: int | None = None, bac
     return options
 
 
-def defer_once(task, *, lock: str, **kwargs) -> int | None:
+def defer_once(task, *, lock: str, queueing_lock: str | None = None, **kwargs) -> int | None:
     """Queue `task(**kwargs)` unless a job with the same subject is already waiting; returns the job id or None.
 
-    `lock` (never two at once) and `queueing_lock` (never two waiting) are both the subject.
+    `lock` (never two at once) and `queueing_lock` (never two waiting) are both the subject, unless
+    `queueing_lock` is given: then several tasks sharing a `lock` may each wait once.
     """
     try:
-        return task.configure(lock=lock, queueing_lock=lock).defer(**kwargs)
+        return task.configure(lock=lock, queueing_lock=queueing_lock or lock).defer(**kwargs)
     except AlreadyEnqueued:
         return None
 

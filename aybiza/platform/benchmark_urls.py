@@ -1,30 +1,37 @@
-"""The URLs `benchmark_http` serves through gunicorn: the production ones plus a bare-DRF baseline.
+"""The URLs the benchmarks serve: the production ones plus bare-DRF baselines.
 
-Loaded only by aybiza/platform/benchmark_wsgi.py, which the benchmark starts on 127.0.0.1; never
-part of the production URLconf. The baseline is the calls list of the API minus what the API adds
-per request (authentication, scope, rate limit, usage counters, row-level-security context,
-access log): the same serializer, filters, ordering and cursor paging over one tenant's calls.
+Used only by the benchmark commands: `benchmark_http` (through aybiza/platform/benchmark_wsgi.py, in its
+own gunicorn on 127.0.0.1) and `benchmark_api` (in its process); never part of the production URLconf.
+A baseline is an API list minus what the API adds per request (authentication, scope, rate limit, usage
+counters, row-level-security context, access log): the same serializer, filters, ordering and paging
+over one tenant's rows.
 """
 
 from django.urls import include, path
 from rest_framework import generics
 
+from agents.api.views import AgentViewSet
 from analytics.api.views import CallViewSet
-from analytics.models import Call
 
 
-class BareCallList(generics.ListAPIView):
-    authentication_classes, permission_classes, throttle_classes = (), (), ()
-    serializer_class = CallViewSet.serializer_class
-    filterset_class = CallViewSet.filterset_class
-    ordering_fields, ordering = CallViewSet.ordering_fields, CallViewSet.ordering
-    pagination_class = CallViewSet.pagination_class
+def bare_list(viewset):
+    """A ListAPIView serving `viewset`'s rows of the tenant in the URL, with nothing else around it."""
 
-    def get_queryset(self):
-        return Call.objects.filter(tenant_id=self.kwargs["tenant"])
+    class BareList(generics.ListAPIView):
+        authentication_classes, permission_classes, throttle_classes = (), (), ()
+        serializer_class = viewset.serializer_class
+        filterset_class = viewset.filterset_class
+        ordering_fields, ordering = viewset.ordering_fields, viewset.ordering
+        pagination_class = viewset.pagination_class
+
+        def get_queryset(self):
+            return viewset.queryset.model.objects.filter(tenant_id=self.kwargs["tenant"])
+
+    return BareList.as_view()
 
 
 urlpatterns = [
-    path("benchmark/bare/<uuid:tenant>/calls/", BareCallList.as_view()),
+    path("benchmark/bare/<uuid:tenant>/calls/", bare_list(CallViewSet)),
+    path("benchmark/bare/<uuid:tenant>/agents/", bare_list(AgentViewSet)),
     path("", include("aybiza.urls")),
 ]

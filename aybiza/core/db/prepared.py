@@ -65,11 +65,11 @@ def _idle_cursor(connection):
     """The connection's reusable server-binding cursor (making a psycopg cursor copies its adapters:
     a tenth of a millisecond), or a new one while that one is in use by an enclosing block."""
     cached = getattr(connection, "_aybiza_plan_once", None)
-    if cached is not None and cached.connection is connection.connection and not cached.closed \
-            and not cached.busy:
+    usable = cached is not None and cached.connection is connection.connection and not cached.closed
+    if usable and not cached.busy:
         return cached
     with connection.wrap_database_errors:
         raw = _ServerBound(connection.connection)
-    if cached is None or cached.connection is not connection.connection or cached.closed:
-        connection._aybiza_plan_once = raw
+    if not usable:
+        connection._aybiza_plan_once = raw  # kept for the next block
     return raw

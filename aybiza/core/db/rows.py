@@ -37,9 +37,8 @@ class Columns:
         if unknown:
             raise ValueError(f"{model._meta.label} has no column(s) {sorted(unknown)}")
         connection = connections[using]
-        quote = connection.ops.quote_name  # leaves a schema-qualified '"schema"."table"' as it is
-        self.table = quote(model._meta.db_table)
-        self.sql = ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+        self.table = table_sql(model, using)
+        self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields)
         self._converters = [
             [c for c in f.get_db_converters(connection) if c is not None] for f in self.fields
         ]
@@ -52,11 +51,7 @@ class Columns:
         if all(value is None for value in values):
             return None
         connection = connections[self.using]
-        converted = []
-        for value, converters in zip(values, self._converters):
-            for converter in converters:
-                value = converter(value, None, connection)
-            converted.append(value)
+        converted = [_converted(value, converters, connection) for value, converters in zip(values, self._converters)]
         return self.model.from_db(self.using, [f.attname for f in self.fields], converted)
 
 
@@ -83,17 +78,27 @@ def insert(instance, *, using: str = DEFAULT_DB_ALIAS):
         cursor.execute(_insert_sql(model, tuple(columns), tuple(f.column for f in defaults), using), values)
         returned = cursor.fetchone() if defaults else ()
     for field, value in zip(defaults, returned):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, None, connection)
-        setattr(instance, field.attname, value)
+        setattr(instance, field.attname, _converted(value, field.get_db_converters(connection), connection))
     instance._state.adding = False
     instance._state.db = using
     return instance
 
 
+def table_sql(model, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The model's table, quoted for SQL (a schema-qualified '"schema"."table"' stays as it is)."""
+    return connections[using].ops.quote_name(model._meta.db_table)
+
+
+def _converted(value, converters, connection):
+    """A loaded value as the ORM hands it over (each field's database converters, in order)."""
+    for converter in converters:
+        value = converter(value, None, connection)
+    return value
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_sql(model, columns: tuple[str, ...], defaults: tuple[str, ...], using: str) -> str:
     quote = connections[using].ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+    sql = (f"INSERT INTO {table_sql(model, using)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     return sql + (f" RETURNING {', '.join(quote(c) for c in defaults)}" if defaults else "")

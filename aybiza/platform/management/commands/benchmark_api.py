@@ -6,24 +6,20 @@ Both run in this process through Django's full middleware stack, interleaved, on
 rows: `GET /api/v1/agents/?limit=N` with an API key (authentication, scope, rate limit, usage,
 the tenant's row-level-security context, the access log) and a DRF ListAPIView with the same
 serializer, filters, ordering and pagination over the tenant's agents, with no authentication,
-permission, throttle, context or access log. The difference is the per-request overhead. It prints
+permission, throttle, context or access log (aybiza/platform/benchmark_urls.py). The difference is the per-request overhead. It prints
 p50/p95 of each, their ratio, and the SQL statements one request of each sends. Figures are
 printed, never asserted.
 """
 
 import statistics
 import time
-import types
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import include, path
-from rest_framework import generics
 
 from accounts.models import Organization, Role, Tenant, User
-from agents.api.views import AgentViewSet
 from agents.models import Agent
 from aybiza.api import accesslog
 from security_app.services.api_keys import api_key_create
@@ -31,24 +27,6 @@ from security_app.services.api_keys import api_key_create
 ORG_SLUG = "benchmark-api"
 AGENTS = 20
 UNLIMITED = 10_000_000
-
-
-def _bare_urlconf(tenant):
-    class BareAgentList(generics.ListAPIView):
-        """The API's agents list minus what is measured: same serializer, filters, ordering and paging."""
-
-        authentication_classes, permission_classes, throttle_classes = (), (), ()
-        pagination_class = AgentViewSet.pagination_class
-        serializer_class = AgentViewSet.serializer_class
-        filterset_class = AgentViewSet.filterset_class
-        ordering_fields, ordering = AgentViewSet.ordering_fields, AgentViewSet.ordering
-
-        def get_queryset(self):
-            return Agent.objects.filter(tenant=tenant)
-
-    module = types.ModuleType("benchmark_api_urls")
-    module.urlpatterns = [path("bare/agents/", BareAgentList.as_view()), path("", include("aybiza.urls"))]
-    return module
 
 
 class Command(BaseCommand):
@@ -69,11 +47,11 @@ class Command(BaseCommand):
                         "requests_per_day": UNLIMITED})
         api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="localhost")
         bare = Client(HTTP_HOST="localhost")
-        urls = {"api": f"/api/v1/agents/?limit={limit}", "bare": f"/bare/agents/?limit={limit}"}
+        urls = {"api": f"/api/v1/agents/?limit={limit}", "bare": f"/benchmark/bare/{tenant.pk}/agents/?limit={limit}"}
         clients = {"api": api, "bare": bare}
         timings = {"api": [], "bare": []}
         # DEBUG off as in production: Django does not keep every statement's text in memory.
-        with override_settings(ROOT_URLCONF=_bare_urlconf(tenant), ALLOWED_HOSTS=["localhost"], DEBUG=False):
+        with override_settings(ROOT_URLCONF="aybiza.platform.benchmark_urls", ALLOWED_HOSTS=["localhost"], DEBUG=False):
             for name in urls:  # warm up; check both answer the same rows
                 for _ in range(20):
                     response = clients[name].get(urls[name])
@@ -94,7 +72,7 @@ class Command(BaseCommand):
         for name in urls:
             values = sorted(timings[name])
             p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
-            self.stdout.write(f"{name:4} {urls[name]:28} p50 {statistics.median(values):7.2f} ms  p95 {p95:7.2f} ms  "
+            self.stdout.write(f"{name:4} {urls[name]:66} p50 {statistics.median(values):7.2f} ms  p95 {p95:7.2f} ms  "
                               f"{len(statements[name])} statements")
         ratio = statistics.median(timings["api"]) / statistics.median(timings["bare"])
         self.stdout.write(f"overhead: the API costs {ratio:.2f}x the bare view (target <= 1.5x)")
